@@ -1,0 +1,1 @@
+"""RQ job functions (they take ids), the worker entry point and the cron table as data."""

@@ -1,0 +1,41 @@
+"""The staff WSGI app: web pages and the JSON API. It may sit behind the clinic's VPN."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from cocm import db
+from cocm.config import Settings, get_settings
+from cocm.models import Staff
+from webcommon import init_app
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Please sign in to continue."
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load_staff(staff_id: str):
+    from staff_app.auth import StaffUser
+
+    staff = db.Session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
+    return StaffUser(staff) if staff is not None and staff.is_active else None
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the staff app from validated settings."""
+    settings = settings or get_settings()
+    app = Flask(__name__)
+    init_app(app, settings)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from staff_app import auth, home
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    return app

@@ -8,7 +8,7 @@ import click
 from flask.cli import FlaskGroup
 
 from cocm.config import ConfigError
-from cocm.queue import RedisUnavailable
+from cocm.redis_queue import RedisUnavailable
 
 
 def _cli_app():

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from cocm.config import ConfigError
-from cocm.queue import RedisUnavailable
+from cocm.redis_queue import RedisUnavailable
 
 T = TypeVar("T")
 

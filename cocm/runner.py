@@ -10,7 +10,7 @@ import sys
 import click
 
 from cocm.config import get_settings
-from cocm.queue import check_reachable, redis_url
+from cocm.redis_queue import check_reachable, redis_url
 from cocm.startup import configure_logging, connect_database
 
 

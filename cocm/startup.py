@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cocm import db
 from cocm.config import ConfigError, Settings, get_settings
-from cocm.queue import safe_url
+from cocm.redis_queue import safe_url
 
 _PHONE = re.compile(r"(?<![\w+(])[+(]?\d[\d\s().-]{8,}\d(?!\w)")
 

@@ -6,7 +6,7 @@ import argparse
 
 from cocm.cli_support import fail_on_config_error
 from cocm.config import get_settings
-from cocm.queue import QUEUE_NAMES, check_reachable, connection
+from cocm.redis_queue import QUEUE_NAMES, check_reachable, connection
 from cocm.startup import configure_logging, connect_database
 
 

@@ -92,7 +92,7 @@ def session(engine):
 
 @pytest.fixture(scope="session")
 def redis_connection(settings):
-    from cocm import queue
+    from cocm import redis_queue as queue
 
     connection = queue.connection(settings)
     connection.ping()

@@ -1,0 +1,1 @@
+"""The risk protocol (DESIGN section 5)."""

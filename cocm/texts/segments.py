@@ -1,0 +1,50 @@
+"""How many SMS segments a text costs, and in which encoding it travels.
+
+A text that uses only the GSM 03.38 alphabet travels as GSM-7: 160 septets in one segment,
+153 per segment once it is split (the rest of each segment carries the concatenation header).
+Characters of the extension table take two septets (escape + character), and a segment never
+splits such a pair. Anything else (for Spanish: á, í, ó, ú; any emoji) sends the whole message
+as UCS-2: 70 UTF-16 code units in one segment, 67 per segment once split, and a surrogate pair
+is never split either.
+"""
+
+from __future__ import annotations
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+_GSM7_SINGLE, _GSM7_MULTI = 160, 153
+_UCS2_SINGLE, _UCS2_MULTI = 70, 67
+
+
+def encoding(text: str) -> str:
+    """``"GSM-7"`` when every character is in the GSM-7 alphabet, else ``"UCS-2"``."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
+        return "GSM-7"
+    return "UCS-2"
+
+
+def _units(text: str, gsm: bool) -> list[int]:
+    """The size of each character in septets (GSM-7) or UTF-16 code units (UCS-2)."""
+    if gsm:
+        return [2 if ch in GSM7_EXTENSION else 1 for ch in text]
+    return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+
+
+def segments(text: str) -> int:
+    """The number of segments ``text`` is sent in (an empty text still costs one)."""
+    gsm = encoding(text) == "GSM-7"
+    units = _units(text, gsm)
+    single, multi = (_GSM7_SINGLE, _GSM7_MULTI) if gsm else (_UCS2_SINGLE, _UCS2_MULTI)
+    if sum(units) <= single:
+        return 1
+    # Fill segments greedily; a two-unit character that does not fit starts the next segment.
+    count, used = 1, 0
+    for size in units:
+        if used + size > multi:
+            count, used = count + 1, 0
+        used += size
+    return count

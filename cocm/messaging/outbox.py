@@ -41,7 +41,9 @@ def queue_message(
     """
     if (patient is None) == (staff is None):
         raise ValueError("a message goes to exactly one patient or one staff member")
-    if dedupe_key and session.scalar(select(OutboxItem.id).where(OutboxItem.dedupe_key == dedupe_key)):
+    if dedupe_key and session.scalar(
+        select(OutboxItem.id).where(OutboxItem.dedupe_key == dedupe_key)
+    ):
         return None
     to_number = patient.phone_e164 if patient is not None else staff.phone
     message = Message(

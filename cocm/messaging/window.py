@@ -9,7 +9,9 @@ DEFAULT_START = time(8, 0)
 DEFAULT_END = time(21, 0)
 
 
-def in_window(moment: datetime, tz_name: str, start: time = DEFAULT_START, end: time = DEFAULT_END) -> bool:
+def in_window(
+    moment: datetime, tz_name: str, start: time = DEFAULT_START, end: time = DEFAULT_END
+) -> bool:
     """True when ``moment`` falls in [start, end) on the patient's local clock."""
     local = moment.astimezone(ZoneInfo(tz_name)).time()
     return start <= local < end

@@ -93,7 +93,9 @@ def release(session: Session, item: QueueItem, staff: Staff, now: datetime) -> Q
     return item
 
 
-def add_note(session: Session, item: QueueItem, staff: Staff, note: str, now: datetime) -> QueueEvent:
+def add_note(
+    session: Session, item: QueueItem, staff: Staff, note: str, now: datetime
+) -> QueueEvent:
     note = (note or "").strip()
     if not note:
         raise QueueError("Write a note before saving.")

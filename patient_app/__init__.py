@@ -6,6 +6,7 @@ from flask import Flask
 
 from cocm.config import Settings, get_settings
 from webcommon import init_app
+from webcommon.blueprints import register_views
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -14,7 +15,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     init_app(app, settings)
 
-    from patient_app import landing
-
-    app.register_blueprint(landing.bp)
+    register_views(app, "patient_app")
     return app

@@ -9,7 +9,9 @@ from flask_wtf.csrf import CSRFProtect
 from cocm import db
 from cocm.config import Settings, get_settings
 from cocm.models import Staff
+from staff_app.access import navigation
 from webcommon import init_app
+from webcommon.blueprints import register_views
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -20,7 +22,7 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def _load_staff(staff_id: str):
-    from staff_app.auth import StaffUser
+    from staff_app.views.auth import StaffUser
 
     staff = db.Session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
     return StaffUser(staff) if staff is not None and staff.is_active else None
@@ -34,8 +36,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from staff_app import auth, home
-
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
+    app.context_processor(navigation)
+    register_views(app, "staff_app")
     return app

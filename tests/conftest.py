@@ -87,7 +87,7 @@ def session(engine):
         db.Session.remove()
         outer.rollback()
         connection.close()
-        db.session_factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        db.session_factory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture(scope="session")

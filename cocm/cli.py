@@ -102,3 +102,8 @@ def main() -> None:
     except (ConfigError, RedisUnavailable) as exc:
         print(f"cocm: {exc}", file=sys.stderr)
         sys.exit(2)
+
+
+from cocm.billing.cli import billing_report  # noqa: E402  (registered after the group exists)
+
+cli.add_command(billing_report)

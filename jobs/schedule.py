@@ -17,4 +17,13 @@ class Periodic:
     timeout_seconds: int = 300
 
 
-CRON_TABLE: tuple[Periodic, ...] = ()
+CRON_TABLE: tuple[Periodic, ...] = (
+    # The risk chain first: a page must never wait behind routine work.
+    Periodic("jobs.periodic.escalate_risk", "risk", 60, 120),
+    Periodic("jobs.periodic.dispatch_due_checkins", "default", 60, 600),
+    Periodic("jobs.periodic.conversation_timers", "default", 300, 300),
+    Periodic("jobs.periodic.contact_confirmations", "default", 900, 300),
+    Periodic("jobs.periodic.propose_disengagement", "default", 3600, 600),
+    Periodic("jobs.messaging.sweep_outbox", "sms", 60, 240),
+    Periodic("jobs.messaging.reconcile_delivery", "default", 86400, 1800),
+)

@@ -27,6 +27,7 @@ NAV = (
     ("Enroll", "enroll.new", ("care_manager",)),
     ("Case review", "review.index", ("psychiatric_consultant", "care_manager", "clinic_lead")),
     ("Inbox", "review.inbox", ("treating_clinician",)),
+    ("Plans to sign", "episodes.to_sign", ("treating_clinician",)),
     ("Billing", "billing.month", ("clinic_lead", "admin")),
     ("Dashboard", "dashboard.index", ("clinic_lead",)),
     ("SMS simulator", "simulator.index", CLINICAL_ROLES + ("admin",)),

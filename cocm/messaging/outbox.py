@@ -2,7 +2,8 @@
 
 Delivery happens after the commit (see ``cocm.messaging.dispatch``), never inside it, so a rolled
 back change never sends a text. Each OutboxItem id written in a session is remembered in
-``session.info`` for the after-commit hook.
+``session.info`` for the after-commit hook, which importing this module installs on
+``cocm.db.session_factory``: any process that can queue a message has the hook.
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cocm.messaging import dispatch
+from cocm.messaging.keys import PENDING_KEY, URGENT_KEY
 from cocm.models import Clinic, Message, OutboxItem, Patient, Staff
 from cocm.texts import segments
 
-PENDING_KEY = "cocm_outbox_pending"
-URGENT_KEY = "cocm_outbox_urgent"
+__all__ = ["PENDING_KEY", "URGENT_KEY", "queue_message"]
+
+# Installed here, not at each entry point, so that no process (web, worker, cron, command, test)
+# can write an outbox row without the hook that delivers it after the commit.
+dispatch.install()
 
 
 def queue_message(

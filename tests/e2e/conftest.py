@@ -12,14 +12,12 @@ import os
 import shutil
 import socket
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from cocm import config, db
+from tests.support.scratch import migrate, scratch_database
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -67,23 +65,6 @@ def page(browser, request):
     context.close()
 
 
-def _scratch_database(settings, tmp_dir: Path):
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite":
-        return f"sqlite:///{tmp_dir / 'e2e.sqlite3'}", None
-    name = f"{url.database}_e2e_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -93,14 +74,12 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live_server(settings, engine, tmp_path_factory):
     """Base URL of the combined app (patient at /, staff at /staff) on a seeded scratch database."""
-    from alembic import command
     from werkzeug.serving import make_server
 
     from cocm.demo.seed import seed
-    from cocm.migrate import alembic_config
     from cocm.wsgi import combined_app
 
-    url, drop = _scratch_database(settings, tmp_path_factory.mktemp("e2e"))
+    url, drop = scratch_database(settings.database_url, tmp_path_factory.mktemp("e2e"), "e2e")
     port = _free_port()
     e2e_settings = dataclasses.replace(
         settings,
@@ -111,9 +90,8 @@ def live_server(settings, engine, tmp_path_factory):
     previous_engine = db._engine
     config.use_settings(e2e_settings)
     db._engine = None
+    migrate(url)
     e2e_engine = db.configure(url)
-    with e2e_engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
     seed(patients=21, echo=lambda _line: None)
     server = make_server("127.0.0.1", port, combined_app(), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -127,8 +105,7 @@ def live_server(settings, engine, tmp_path_factory):
         db._engine = previous_engine
         db.session_factory.configure(bind=previous_engine)
         config.use_settings(settings)
-        if drop:
-            drop()
+        drop()
 
 
 def sign_in(page, base_url: str, email: str, password: str = "demo-password-1") -> None:

@@ -1,0 +1,1 @@
+"""Clinic setup: settings, staff and their roles, and the checklist before the first patient."""

@@ -1,0 +1,1 @@
+"""Contacts with patients: the contact note, its time entry, measures taken during it."""

@@ -1,0 +1,1 @@
+"""Enrolling a patient in collaborative care: patient, consent, episode, baseline, care plan."""

@@ -1,0 +1,1 @@
+"""Referrals tracked until the patient was actually seen."""

@@ -38,8 +38,8 @@ def _answer(session, clinic, patient, conversation, body, now):
 
 
 def _run(session, clinic, patient, days, answers):
-    """Tick every two hours for ``days`` (the services take the time as an argument, as the jobs pass
-    it from the one clock); the patient answers each check-in two hours after it opens."""
+    """Tick every two hours for ``days``; the patient answers each check-in two hours after it
+    opens. (The services take the time as an argument, as the jobs pass it from the one clock.)"""
     opened = []
     moment = START
     pending = None

@@ -29,7 +29,6 @@ from cocm.models import (
     Patient,
 )
 from cocm.models.enums import ASSESSMENT_CHANNELS
-from cocm.portal import links as portal_links
 
 
 class NotTextable(ValueError):
@@ -108,8 +107,7 @@ def start_checkin(
         clinic=clinic,
         patient=patient,
         kind=opening.kind,
-        # With the clinic's portal links on, a one-time link is added if it fits the budget.
-        body=portal_links.opening_text(patient, conversation, opening.text),
+        body=opening.text,
         now=now,
         not_before=goes_at,
         conversation_id=conversation.id,

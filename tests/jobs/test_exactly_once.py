@@ -73,6 +73,7 @@ def _seed(url: str, now: datetime) -> None:
                     "phone_e164": f"+1202555{n:04d}",
                     "language": "en",
                     "sms_opted_out": False,
+                    "sms_consent_at": now,
                     "created_at": now,
                 }
                 for n in range(PATIENTS)

@@ -17,6 +17,7 @@ from cocm import db
 from cocm.accounts import create_staff
 from cocm.clock import utcnow
 from cocm.demo.people import FIRST_NAMES, LAST_NAMES
+from cocm.demo.review import seed_case_review
 from cocm.demo.stages import STAGES, Stage, totals_for
 from cocm.instruments import score
 from cocm.models import (
@@ -96,6 +97,8 @@ def seed(
             if (index + 1) % 25 == 0 or index + 1 == patients:
                 echo(f"  patients {index + 1}/{patients}")
                 session.flush()
+        echo("  case reviews")
+        seed_case_review(session, now)
     echo("demo data loaded. Sign in with any of these (password: " + DEMO_PASSWORD + "):")
     for local, name, roles, _ in STAFF:
         summary = "; ".join(f"{', '.join(r)} at {c}" for c, r in roles.items())

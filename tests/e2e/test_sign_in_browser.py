@@ -13,7 +13,7 @@ def test_care_manager_signs_in_and_out(page, live_server):
         "Maria Lopez" in page.content()
     )
     page.get_by_role("button", name="Sign out").click()
-    assert "/staff/sign-in" in page.url
+    page.wait_for_url("**/staff/sign-in")
     assert page.get_by_role("button", name="Sign in").is_visible()
 
 

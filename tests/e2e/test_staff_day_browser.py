@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, sign_in
 
@@ -30,12 +31,12 @@ def test_care_manager_clears_the_urgent_item_with_an_outcome(page, live_server):
         "document.querySelectorAll('input[name=outcome]').forEach(e => e.required = false)"
     )
     page.get_by_role("button", name="Close item").click()
-    assert "Choose the outcome" in page.content()
+    expect(page.locator("body")).to_contain_text("Choose the outcome")
     assert "safe at home" in page.locator("#close-note").input_value()
     page.get_by_label("Reached and safe").check()
     page.get_by_role("button", name="Close item").click()
     _shot(page, "queue-item-closed")
-    assert "Closed" in page.content()
+    expect(page.locator("body")).to_contain_text("Closed")
     page.goto(f"{live_server}/staff/queue")
     assert page.locator("a.kind", has_text="Risk answer").count() == 0
 
@@ -56,6 +57,7 @@ def test_contact_note_with_time_and_next_contact_updates_the_chart(page, live_se
     page.get_by_label("Next contact", exact=True).fill("2030-01-15T10:30")
     page.get_by_label("Next action").fill("Check on sleep routine")
     page.get_by_role("button", name="Save contact").click()
+    page.wait_for_url(lambda url: "/contacts/new" not in url)
     _shot(page, "contact-saved")
     page.goto(chart_url)
     content = page.content()

@@ -29,6 +29,7 @@ from cocm.models import (
     Patient,
 )
 from cocm.models.enums import ASSESSMENT_CHANNELS
+from cocm.portal import links as portal_links
 
 
 class NotTextable(ValueError):
@@ -107,7 +108,8 @@ def start_checkin(
         clinic=clinic,
         patient=patient,
         kind=opening.kind,
-        body=opening.text,
+        # With the clinic's portal links on, a one-time link is added if it fits the budget.
+        body=portal_links.opening_text(patient, conversation, opening.text),
         now=now,
         not_before=goes_at,
         conversation_id=conversation.id,

@@ -6,6 +6,7 @@ from cocm.models.billing import TimeEntry
 from cocm.models.episodes import CarePlan, Episode, MeasurementSchedule, Referral
 from cocm.models.messages import Conversation, Message, OutboxItem
 from cocm.models.people import Clinic, ConsentEvent, EscalationStep, Membership, Patient, Staff
+from cocm.models.portal import PortalAttempt, PortalSignInCode
 from cocm.models.review import CaseReview, CaseReviewAttendee, CaseReviewItem, Recommendation
 from cocm.models.work import Contact, Page, QueueEvent, QueueItem
 
@@ -30,6 +31,8 @@ __all__ = [
     "OutboxItem",
     "Page",
     "Patient",
+    "PortalAttempt",
+    "PortalSignInCode",
     "QueueEvent",
     "QueueItem",
     "Recommendation",

@@ -41,8 +41,14 @@ def welcome(
     )
 
 
-def checkin_open(lang: str, first_name: str | None, instrument_code: str) -> str:
-    """Opens a check-in: greeting, stem, the first item and how to answer."""
+def checkin_open(
+    lang: str, first_name: str | None, instrument_code: str, link: str | None = None
+) -> str:
+    """Opens a check-in: greeting, stem, the first item and how to answer.
+
+    ``link``, a one-time portal link, is added on a last line; the caller keeps the text without
+    it when it would break the segment budget (``cocm.portal.links.opening_text``).
+    """
     first = items.scored_numbers(instrument_code)[0]
     context = _item_context(lang, instrument_code, first)
     return render(
@@ -50,6 +56,7 @@ def checkin_open(lang: str, first_name: str | None, instrument_code: str) -> str
         lang,
         first_name=first_name,
         stem=items.stem(instrument_code, lang),
+        link=link,
         **context,
     )
 

@@ -37,6 +37,7 @@ class Settings:
     twilio_messaging_service_sid: str | None = None
     twilio_timeout_seconds: float = 10.0
     log_level: str = "INFO"
+    proxy_count: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -153,8 +154,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     level = env.get("LOG_LEVEL", "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    proxy_count = env.get("PROXY_COUNT", "0").strip() or "0"
+    if not proxy_count.isdigit() or int(proxy_count) > 5:
+        raise ConfigError("PROXY_COUNT must be a whole number of trusted proxies from 0 to 5")
     return Settings(
         mode=mode,
+        proxy_count=int(proxy_count),
         instance_path=instance_path,
         database_url=database_url,
         redis_url=redis_url,

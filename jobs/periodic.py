@@ -65,3 +65,12 @@ def propose_disengagement() -> int:
     _ready()
     with db.session_scope() as session:
         return propose(session, utcnow())
+
+
+def prune_portal_sign_in() -> int:
+    """Daily: drop expired portal sign-in codes and rate-limit records too old to count."""
+    from cocm.portal.codes import prune
+
+    _ready()
+    with db.session_scope() as session:
+        return prune(session, utcnow())

@@ -26,4 +26,5 @@ CRON_TABLE: tuple[Periodic, ...] = (
     Periodic("jobs.periodic.propose_disengagement", "default", 3600, 600),
     Periodic("jobs.messaging.sweep_outbox", "sms", 60, 240),
     Periodic("jobs.messaging.reconcile_delivery", "default", 86400, 1800),
+    Periodic("jobs.periodic.prune_portal_sign_in", "default", 86400, 600),
 )

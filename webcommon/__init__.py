@@ -26,6 +26,12 @@ CSP = (
 def init_app(app: Flask, settings: Settings) -> None:
     """Settings, database, cookies, security headers and commit-at-the-edge for one app."""
     configure_logging(settings)
+    if settings.proxy_count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind N trusted proxies: the client's address (rate limits, audit) and scheme.
+        n = settings.proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     connect_database(settings, check=False)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -45,7 +51,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # same-origin, not no-referrer: Flask-WTF's CSRF check over https needs the Referer of
+        # our own pages, and URLs never carry PHI, so nothing leaves for other sites.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         if settings.https:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"

@@ -89,3 +89,11 @@ def test_command_line_prints_one_clear_line_not_a_traceback(tmp_path, env, args,
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("cocm: ") and expected in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_proxy_count_is_a_small_whole_number(tmp_path):
+    base = {"COCM_INSTANCE_PATH": str(tmp_path)}
+    assert load_settings({**base, "PROXY_COUNT": "1"}).proxy_count == 1
+    assert load_settings(base).proxy_count == 0
+    with pytest.raises(ConfigError, match="PROXY_COUNT"):
+        load_settings({**base, "PROXY_COUNT": "many"})

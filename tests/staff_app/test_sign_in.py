@@ -67,3 +67,18 @@ def test_idle_session_signs_out(staff_app, session):
     with freeze_time("2026-03-02 15:30:00"):
         response = client.get("/")
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_csrf_over_https_works_with_our_referrer_policy(staff_app, session):
+    """Flask-WTF checks the Referer on https; our Referrer-Policy must let our own pages send it."""
+    staff = staff_with_role(ClinicFactory(), "care_manager")
+    client = staff_app.test_client()
+    page = client.get("/sign-in", base_url="https://cocm.example.org")
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    response = client.post(
+        "/sign-in",
+        base_url="https://cocm.example.org",
+        data={"email": staff.email, "password": PASSWORD, "csrf_token": _csrf(page.text)},
+        headers={"Referer": "https://cocm.example.org/sign-in"},
+    )
+    assert response.status_code == 302

@@ -107,3 +107,7 @@ def main() -> None:
 from cocm.billing.cli import billing_report  # noqa: E402  (registered after the group exists)
 
 cli.add_command(billing_report)
+
+from cocm.api.cli import create_api_token  # noqa: E402  (registered after the group exists)
+
+cli.add_command(create_api_token)

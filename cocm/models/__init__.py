@@ -1,5 +1,6 @@
 """Every table, importable from one place so Alembic sees the whole metadata."""
 
+from cocm.models.api import ApiIdempotencyKey
 from cocm.models.assessments import Assessment, AssessmentAnswer
 from cocm.models.audit import ApiToken, AuditEvent
 from cocm.models.billing import TimeEntry
@@ -11,6 +12,7 @@ from cocm.models.review import CaseReview, CaseReviewAttendee, CaseReviewItem, R
 from cocm.models.work import Contact, Page, QueueEvent, QueueItem
 
 __all__ = [
+    "ApiIdempotencyKey",
     "ApiToken",
     "Assessment",
     "AssessmentAnswer",

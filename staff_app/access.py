@@ -33,6 +33,7 @@ NAV = (
     ("SMS simulator", "simulator.index", CLINICAL_ROLES + ("admin",)),
     ("Clinic setup", "admin.index", ("admin",)),
     ("Audit log", "audit_log.index", ("admin",)),
+    ("API tokens", "api_tokens.index", ("admin",)),
 )
 
 

@@ -25,7 +25,7 @@ from cocm.response_queue import open_item
 from staff_app.api import OPERATIONS
 from tests.staff_app.api.helpers import ROLE_ATTRS, T0, token_for
 
-EXAMPLES = 12
+EXAMPLES = 10
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -1,31 +1,31 @@
 """Dispatching due check-ins from the measurement schedule (DESIGN section 4).
 
-One set-based query finds every schedule row due now; the patient's allowed window is applied to
-the rows it returns. Each row is then *claimed* with a compare-and-set UPDATE on its
-``next_due_at``: of two cron processes or workers racing for the same row, exactly one sees its
-UPDATE match, so exactly one check-in starts. The database decides, not timing.
+Set-based from end to end, so that 100,000 patients falling due at once are planned in seconds:
+one query finds every schedule row due now, and the patient's allowed window is applied to the
+rows it returns. The rows are then *claimed* with compare-and-set UPDATEs on their
+``next_due_at``, a thousand rows a statement: of two cron processes or workers racing for the
+same row, exactly one gets the row back from its UPDATE, so exactly one check-in starts. The
+database decides, not timing. The claimed check-ins are written a thousand at a time by
+``cocm.cadence.starts`` (one multi-row INSERT per table), exactly the rows ``start_checkin``
+writes for a patient with nothing open; a patient whose conversation was opened meanwhile by
+someone else goes through ``start_checkin`` itself, which supersedes it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cocm.checkins.service import NotTextable, start_checkin
+from cocm.cadence import bulk
+from cocm.cadence.starts import chunks, people, start_many, textable
 from cocm.instruments import outcomes
-from cocm.messaging.window import in_window
-from cocm.models import (
-    Assessment,
-    Clinic,
-    Conversation,
-    Episode,
-    MeasurementSchedule,
-    Patient,
-)
+from cocm.messaging.window import DEFAULT_END, DEFAULT_START, in_window
+from cocm.models import Assessment, Clinic, Conversation, Episode, MeasurementSchedule, Patient
 from cocm.models.enums import OPEN_EPISODE_STATUSES
 
 # When several instruments fall due together, the PHQ-9 goes first; the next waits its turn.
@@ -90,8 +90,6 @@ def due_now(session: Session, now: datetime, limit: int | None = None) -> list[_
     )
     if limit:
         query = query.limit(limit)
-    from cocm.messaging.window import DEFAULT_END, DEFAULT_START
-
     rows = []
     for row in session.execute(query):
         start, end = max(row[7], DEFAULT_START), min(row[8], DEFAULT_END)
@@ -102,77 +100,93 @@ def due_now(session: Session, now: datetime, limit: int | None = None) -> list[_
 
 
 def responded_episodes(session: Session, episode_ids: list[int]) -> set[tuple[int, str]]:
-    """(episode, instrument) pairs whose latest complete total is a response — one query."""
-    if not episode_ids:
-        return set()
+    """(episode, instrument) pairs whose latest complete total is a response."""
     points: dict[tuple[int, str], list] = defaultdict(list)
-    rows = session.execute(
-        select(
-            Assessment.episode_id, Assessment.instrument, Assessment.completed_at, Assessment.total
-        ).where(Assessment.episode_id.in_(episode_ids), Assessment.status == "completed")
-    )
-    for episode_id, instrument, when, total in rows:
-        points[(episode_id, instrument)].append((when, total))
+    for chunk in chunks(episode_ids):
+        rows = session.execute(
+            select(
+                Assessment.episode_id,
+                Assessment.instrument,
+                Assessment.completed_at,
+                Assessment.total,
+            ).where(
+                bulk.among(session, Assessment.episode_id, chunk), Assessment.status == "completed"
+            )
+        )
+        for episode_id, instrument, when, total in rows:
+            points[(episode_id, instrument)].append((when, total))
     return {key for key, series in points.items() if outcomes.summarize(series).response}
 
 
-def claim(session: Session, schedule_id: int, expected_due: datetime, next_due: datetime) -> bool:
-    """Move a schedule row on, only if nobody else did first. True for the one winner."""
-    result = session.execute(
-        update(MeasurementSchedule)
-        .where(
-            and_(
-                MeasurementSchedule.id == schedule_id,
-                MeasurementSchedule.next_due_at == expected_due,
+def _busy_patients(session: Session, patient_ids: Collection[int]) -> set[int]:
+    """Patients among ``patient_ids`` with an open conversation."""
+    busy: set[int] = set()
+    for chunk in chunks(sorted(patient_ids)):
+        busy.update(
+            session.scalars(
+                select(Conversation.patient_id).where(
+                    Conversation.status == "open",
+                    bulk.among(session, Conversation.patient_id, chunk),
+                )
             )
         )
-        .values(next_due_at=next_due)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return busy
+
+
+def _cadence_days(row: _Due, responded: set[tuple[int, str]]) -> int:
+    if (row.episode_id, row.instrument) in responded:
+        return max(row.response_cadence, row.cadence_days or 0)
+    return row.cadence_days or row.default_cadence
 
 
 def dispatch_due_checkins(
     session: Session, now: datetime, limit: int | None = None
 ) -> DispatchReport:
-    """Start the check-in of every patient due now and inside their allowed window."""
+    """Start the check-in of every patient due now and inside their allowed window.
+
+    A fixed number of statements per thousand check-ins. Flushes; the caller commits.
+    """
     report = DispatchReport()
     due = due_now(session, now, limit)
     report.due = len(due)
-    busy = set(
-        session.scalars(
-            select(Conversation.patient_id).where(
-                Conversation.status == "open",
-                Conversation.patient_id.in_({row.patient_id for row in due}),
-            )
-        )
-    )
+    busy = _busy_patients(session, {row.patient_id for row in due})
     responded = responded_episodes(session, sorted({row.episode_id for row in due}))
-    started_patients: set[int] = set()
+    waiting: dict[int, list[_Due]] = {}
     for row in sorted(due, key=lambda r: (r.patient_id, ORDER.get(r.instrument, 9))):
         if not in_window(now, row.zone, *row.window):
             report.outside_window += 1
-            continue
-        if row.patient_id in busy or row.patient_id in started_patients:
+        elif row.patient_id in busy:
             report.busy += 1  # one conversation at a time; this one goes next run
-            continue
-        days = (
-            max(row.response_cadence, row.cadence_days or 0)
-            if (row.episode_id, row.instrument) in responded
-            else row.cadence_days or row.default_cadence
+        else:
+            waiting.setdefault(row.patient_id, []).append(row)
+    persons = people(session, waiting)
+    started: list[tuple[int, int]] = []
+    # Each round tries every waiting patient's next instrument. A patient whose claim was lost,
+    # or who can no longer be texted, tries the next instrument in the following round.
+    while waiting:
+        tries = [rows.pop(0) for rows in waiting.values()]
+        won = bulk.claim_schedules(
+            session,
+            [
+                (row.schedule_id, row.due_at, now + timedelta(days=_cadence_days(row, responded)))
+                for row in tries
+            ],
         )
-        if not claim(session, row.schedule_id, row.due_at, now + timedelta(days=days)):
-            report.lost_race += 1
-            continue
-        patient = session.get(Patient, row.patient_id)
-        try:
-            with session.begin_nested():
-                conversation = start_checkin(session, patient, row.instrument, now)
-        except NotTextable:
-            report.refused += 1
-            continue
-        started_patients.add(row.patient_id)
-        report.started += 1
-        report.conversation_ids.append(conversation.id)
+        ready = []
+        for row in tries:
+            person = persons.get(row.patient_id)
+            if row.schedule_id not in won:
+                report.lost_race += 1
+            elif person is None or not textable(person):
+                report.refused += 1
+            else:
+                ready.append((row, person))
+        for patient_id, conversation_id in start_many(session, ready, now, report):
+            started.append((patient_id, conversation_id))
+            report.busy += len(waiting.pop(patient_id))
+        waiting = {patient_id: rows for patient_id, rows in waiting.items() if rows}
+    started.sort()
+    report.started = len(started)
+    report.conversation_ids = [conversation_id for _, conversation_id in started]
     session.flush()
     return report

@@ -17,9 +17,10 @@ Inbound order: (1) keywords, on the whole message trimmed of spaces and punctuat
 STOP STOPALL UNSUBSCRIBE CANCEL END QUIT REVOKE OPTOUT opt out (closing the open conversation,
 answers kept); START UNSTOP, and YES while opted out, opt in; HELP INFO get the help text.
 Twilio's ``OptOutType`` (STOP/START/HELP) wins when given. (2) Risk phrases, always: even while
-opted out or from an unknown number, a match emits ``risk_signal`` and the safety reply, which
-is always the first reply. (3) Unknown numbers get the no-PHI reply; opted-out patients get no
-reply; with nothing open, free text is acknowledged. (4) The open conversation:
+opted out, from an unknown number or in a text Twilio marked with ``OptOutType``, a match emits
+``risk_signal`` and the safety reply, which is always the first reply. (3) Unknown numbers get
+the no-PHI reply; opted-out patients get no reply; with nothing open, free text is acknowledged.
+(4) The open conversation:
 
 - check-in: a digit 0-3 (punctuation around it allowed), or exactly as many digits as items
   left, or an option's words. Each answer emits ``answer_stored``; PHQ-9 item 9 above 0 emits

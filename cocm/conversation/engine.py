@@ -65,17 +65,25 @@ def handle_inbound(
     """
     body = text if isinstance(text, str) else ""
     lang = _lang(patient)
-    found = parse.keyword(body, patient.opted_out, opt_out_type)
-    if found is not None:
-        outcome = _keyword(state, patient, *found, via_twilio=bool(opt_out_type))
-        return _stamp(outcome, now)
-
     replies: list[Reply] = []
     events: list[Event] = []
     phrase = find_risk_phrase(body)
     if phrase:
         events.append(Event("risk_signal", {"source": "phrase", "phrase": phrase}))
         replies.append(Reply("safety_reply", texts.safety_reply(lang)))
+
+    found = parse.keyword(body, patient.opted_out, opt_out_type)
+    if found is not None:
+        # Our own keywords never contain a risk phrase, but Twilio's OptOutType can come with
+        # any body (a clinic's custom keyword): the risk signal and safety reply still come first.
+        outcome = _keyword(state, patient, *found, via_twilio=bool(opt_out_type))
+        outcome = Outcome(
+            outcome.state,
+            tuple(replies) + outcome.replies,
+            tuple(events) + outcome.events,
+            outcome.closed_reason,
+        )
+        return _stamp(outcome, now)
 
     if not patient.known:
         # No PHI: we do not know who this is, so only the clinic's own number is given.

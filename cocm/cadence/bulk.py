@@ -1,0 +1,173 @@
+"""Writing thousands of rows in a handful of statements, for the check-in dispatcher.
+
+On PostgreSQL each call is one statement whatever the number of rows: the values travel as one
+array per column and ``unnest`` turns them back into rows (a multi-row ``VALUES`` of the same
+rows costs several times more, most of it in building and parsing a statement with a bind
+parameter per value). Elsewhere (SQLite, the embedded default, where dispatch runs are small)
+the same results come from portable SQLAlchemy statements.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Integer, Table, any_, cast, insert, literal, text, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from cocm.models import MeasurementSchedule
+
+
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def among(session: Session, column: Any, ids: list[int]) -> Any:
+    """``column IN ids``: on PostgreSQL one array parameter (``= ANY``), not one per id, so a
+    long list costs nothing to build and parse."""
+    if _postgresql(session):
+        return column == any_(cast(literal(list(ids), ARRAY(Integer)), ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def _type(session: Session, table: Table, column: str) -> str:
+    return table.c[column].type.compile(dialect=session.get_bind().dialect)
+
+
+def _same(values: list) -> bool:
+    first = values[0]
+    return all(value == first for value in values)
+
+
+def insert_rows(session: Session, model: Any, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` (dicts with the same keys) into ``model``'s table; their ids, in order.
+
+    Scalar column defaults are filled in; callable defaults are not, so pass those values.
+    """
+    if not rows:
+        return []
+    table: Table = model.__table__
+    if not _postgresql(session):
+        statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+        return list(session.scalars(statement, rows))
+    defaults = {
+        c.name: c.default.arg
+        for c in table.c
+        if c.name not in rows[0] and c.default is not None and c.default.is_scalar
+    }
+    # Ids drawn first (one statement), so no reliance on the order RETURNING gives them back.
+    ids = list(
+        session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": table.name, "n": len(rows)},
+        )
+    )
+    values = {name: [row[name] for row in rows] for name in rows[0]}
+    values.update({name: [value] for name, value in defaults.items()})
+    # A column with one value for every row travels once, not once a row.
+    constant = {name: column[0] for name, column in values.items() if _same(column)}
+    varying = {"id": ids, **{n: c for n, c in values.items() if n not in constant}}
+    params: dict[str, Any] = {}
+    selected = []
+    for name in [*varying, *constant]:
+        json_column = isinstance(table.c[name].type, JSON)
+        if name in varying:
+            params[name] = [json.dumps(v) for v in varying[name]] if json_column else varying[name]
+            selected.append(f"u.{name}")
+        else:
+            params[name] = json.dumps(constant[name]) if json_column else constant[name]
+            selected.append(f"CAST(:{name} AS {_type(session, table, name)})")
+    arrays = ", ".join(f"CAST(:{n} AS {_type(session, table, n)}[])" for n in varying)
+    session.execute(
+        text(
+            f"INSERT INTO {table.name} ({', '.join([*varying, *constant])}) "  # noqa: S608
+            f"SELECT {', '.join(selected)} FROM unnest({arrays}) AS u({', '.join(varying)})"
+        ),
+        params,
+    )
+    return ids
+
+
+def claim_schedules(session: Session, claims: Sequence[tuple[int, datetime, datetime]]) -> set[int]:
+    """Move each (schedule id, expected next_due_at, new next_due_at) on, only if its
+    ``next_due_at`` is still the one expected (compare-and-set). The ids of the rows moved."""
+    if not claims:
+        return set()
+    if _postgresql(session):
+        # Rows locked in id order first: two dispatchers claiming overlapping sets in one
+        # statement each would otherwise lock in plan order and could deadlock. The loser
+        # waits here, then finds the rows moved on and claims none of them.
+        session.execute(
+            text(
+                "SELECT id FROM measurement_schedules WHERE id = ANY(CAST(:ids AS INTEGER[])) "
+                "ORDER BY id FOR UPDATE"
+            ),
+            {"ids": sorted(c[0] for c in claims)},
+        )
+        found = session.scalars(
+            text(
+                "UPDATE measurement_schedules AS ms SET next_due_at = u.next_due "
+                "FROM unnest(CAST(:ids AS INTEGER[]), CAST(:expected AS TIMESTAMPTZ[]), "
+                "CAST(:next_due AS TIMESTAMPTZ[])) AS u(id, expected, next_due) "
+                "WHERE ms.id = u.id AND ms.next_due_at = u.expected RETURNING ms.id"
+            ),
+            {
+                "ids": [c[0] for c in claims],
+                "expected": [c[1] for c in claims],
+                "next_due": [c[2] for c in claims],
+            },
+        )
+        return set(found)
+    by_next: dict[datetime, list[tuple[int, datetime]]] = defaultdict(list)
+    for schedule_id, expected, next_due in claims:
+        by_next[next_due].append((schedule_id, expected))
+    won: set[int] = set()
+    for next_due, expected in by_next.items():
+        key = tuple_(MeasurementSchedule.id, MeasurementSchedule.next_due_at)
+        result = session.execute(
+            update(MeasurementSchedule)
+            .where(key.in_(expected))
+            .values(next_due_at=next_due)
+            .returning(MeasurementSchedule.id)
+            .execution_options(synchronize_session=False)
+        )
+        won.update(result.scalars())
+    return won
+
+
+def mark_sent(session: Session, sent: Sequence[tuple[int, datetime]]) -> None:
+    """Set ``last_sent_at`` of each (schedule id, moment)."""
+    if not sent:
+        return
+    by_moment: dict[datetime, list[int]] = defaultdict(list)
+    for schedule_id, moment in sent:
+        by_moment[moment].append(schedule_id)
+    if _postgresql(session):
+        for moment, ids in by_moment.items():
+            session.execute(
+                text(
+                    "UPDATE measurement_schedules SET last_sent_at = :moment "
+                    "WHERE id = ANY(CAST(:ids AS INTEGER[]))"
+                ),
+                {"moment": moment, "ids": ids},
+            )
+        # Schedule objects this session already holds must not keep the old value.
+        moments = dict(sent)
+        for held in list(session.identity_map.values()):
+            if isinstance(held, MeasurementSchedule) and held.id in moments:
+                set_committed_value(held, "last_sent_at", moments[held.id])
+        return
+    for moment, ids in by_moment.items():
+        session.execute(
+            update(MeasurementSchedule)
+            .where(MeasurementSchedule.id.in_(ids))
+            .values(last_sent_at=moment)
+            .execution_options(synchronize_session="evaluate")
+        )

@@ -16,7 +16,9 @@ window is open whatever hour the benchmark runs). Then:
   are enqueued and two ``python -m jobs.worker --burst`` processes deliver them with the
   recording sender; messages a second from the first delivery to the last (the rows'
   ``done_at``), against the same two workers running as many no-op jobs. Goal: 300 a second.
-- **memory**: the peak resident memory (kernel accounting) of each worker and of this process.
+  The workers get DELIVER_SECONDS (60; the no-op jobs 30), then are stopped: a slow machine
+  reports the rate it managed over the rows it delivered.
+- **memory**: the peak resident memory (VmHWM) of each worker and of this process.
 
 Redis is BENCH_REDIS_URL (default db 12), flushed before and after.
 """

@@ -118,6 +118,8 @@ def _clinics(session: Session) -> dict[str, Clinic]:
             phone_display=phone,
             review_weekday=3,
             review_time=time(12, 0),
+            # Riverside shows the one-time portal link in its check-in texts; Hillcrest does not.
+            portal_links_enabled=slug == CLINICS[0][0],
             enrollment_script=(
                 "Our care team includes me, your doctor and a psychiatric consultant who reviews "
                 "your care with us. Much of the work happens by phone and text between visits. "

@@ -32,6 +32,11 @@ MAX_AGE = timedelta(days=3)
 MAC_CHARS = 12
 # The check-in text's budget (cocm.texts.messages): English 2 GSM-7 segments, Spanish 3.
 SEGMENT_BUDGET = {"en": 2, "es": 3}
+# A link costs the opening text one segment more, never more: a URL of ~45 characters does not
+# fit beside the greeting, stem, first item and answer legend in two GSM-7 segments (English,
+# with a first name) or three UCS-2 segments (Spanish). The clinic that turns links on accepts
+# it, and the link can spare the patient the eight texts that follow.
+LINK_ALLOWANCE = 1
 _TOKEN = re.compile(rf"[0-9a-z]{{1,13}}\.[A-Za-z0-9_-]{{{MAC_CHARS}}}")
 
 # Why a link was refused.
@@ -95,16 +100,22 @@ def make_link(conversation: Conversation, base_url: str | None = None) -> str | 
     return f"{base}{PATH}{make_token(conversation.id)}"
 
 
+def link_budget(lang: str) -> int:
+    """How many segments an opening text that carries a link may use."""
+    return SEGMENT_BUDGET[lang] + LINK_ALLOWANCE
+
+
 def opening_text(patient: Patient, conversation: Conversation, default: str) -> str:
-    """The check-in's opening text with the link added, if links are on and it still fits the
-    segment budget (and English stays GSM-7); otherwise ``default``, the text without it."""
+    """The check-in's opening text with the link added, if links are on and it fits the segment
+    budget plus ``LINK_ALLOWANCE`` (and English stays GSM-7); otherwise ``default``, the text
+    without it (a very long first name or public address)."""
     link = make_link(conversation)
     if link is None or conversation.instrument is None:
         return default
     lang = texts.language(patient.language)
     first_name = patient.first_name if patient.clinic.use_first_names else None
     body = texts.checkin_open(lang, first_name, conversation.instrument, link=link)
-    if texts.segments(body) > SEGMENT_BUDGET[lang]:
+    if texts.segments(body) > link_budget(lang):
         return default
     if lang == "en" and texts.encoding(body) != "GSM-7":
         return default

@@ -33,9 +33,10 @@ class DemoPatient:
     typed_phone: str
 
 
-def _pick(manager: str | None = None) -> DemoPatient:
+def _pick(manager: str | None = None, next_contact_due: bool = True) -> DemoPatient:
     """An English-speaking demo patient (of ``manager``, if given) who can be texted, has an open
-    episode, nothing open by text and an upcoming next contact not yet confirmed."""
+    episode, nothing open by text and (``next_contact_due``) an upcoming next contact not yet
+    confirmed."""
     now = utcnow()
     with db.session_scope() as session:
         query = select(Patient).where(
@@ -55,7 +56,8 @@ def _pick(manager: str | None = None) -> DemoPatient:
             if session.scalar(select(QueueItem.id).where(QueueItem.patient_id == patient.id)):
                 continue
             planned = next_contact(session, patient, now)
-            if planned is None or planned.confirmed or planned.reschedule_requested:
+            waiting = planned and not (planned.confirmed or planned.reschedule_requested)
+            if next_contact_due and not waiting:
                 continue
             _used.add(patient.id)
             digits = patient.phone_e164[2:]
@@ -231,3 +233,42 @@ def test_the_form_works_by_keyboard_on_a_phone_sized_screen(browser, live_server
         assert not [e for e in errors if "Content Security Policy" in e]
     finally:
         context.close()
+
+
+def test_the_one_time_link_in_a_demo_check_in_text_opens_that_questionnaire_once(page, live_server):
+    from cocm.models import Conversation, Message
+    from cocm.portal.links import PATH
+
+    patient = _pick(MARIA, next_contact_due=False)  # Riverside: the clinic with portal links on
+    _start_checkin(patient.id)
+    with db.session_scope() as session:
+        body = session.scalar(
+            select(Message.body)
+            .where(Message.patient_id == patient.id, Message.kind == "checkin_open")
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+    token = re.search(rf"{PATH}(\S+)$", body).group(1)
+    link = f"{live_server}{PATH}{token}"
+
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Mood check-in")).to_be_visible()
+    assert page.get_by_role("link", name="Sign out").count() == 0  # the questionnaire alone
+    for item in range(1, 10):
+        _answer(page, item, "Not at all" if item == 9 else "Nearly every day")
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_text("Your answers were sent")).to_be_visible()
+
+    page.goto(link)  # used, and its check-in is complete: the link opens nothing now
+    refusal = page.locator("main").inner_text()
+    assert "This link has expired" in refusal or "This link was already used" in refusal
+    assert page.get_by_role("radio").count() == 0
+    with db.session_scope() as session:
+        conversation = session.scalars(
+            select(Conversation)
+            .where(Conversation.patient_id == patient.id)
+            .order_by(Conversation.id.desc())
+        ).first()
+        assessment = session.get(Assessment, conversation.assessment_id)
+        assert conversation.link_used_at is not None and conversation.status == "completed"
+        assert (assessment.total, assessment.channel) == (24, "portal")

@@ -60,7 +60,7 @@ def test_the_check_in_text_carries_the_link_when_it_fits(linked):
     link = links.make_link(conversation)
     assert link == f"{BASE}/q/{links.make_token(conversation.id)}"
     assert body.endswith(f"Or answer online: {link}")
-    assert texts.segments(body) <= 2 and texts.encoding(body) == "GSM-7"
+    assert texts.segments(body) <= links.link_budget("en") and texts.encoding(body) == "GSM-7"
     # The token names the conversation and nothing else: no name, number, MRN or patient id.
     ident = link.split("/q/")[1].split(".")[0]
     assert int(ident, 36) == conversation.id
@@ -72,12 +72,27 @@ def test_no_link_when_the_clinic_has_not_turned_links_on(portal_world):
     assert "/q/" not in _opening(conversation.id)
 
 
+@pytest.mark.parametrize("lang", texts.LANGUAGES)
+def test_with_first_names_on_the_link_costs_one_segment_more(session, lang):
+    world = build(links=True, first_names=True, language=lang)
+    conversation = _start(world)
+    body = _opening(conversation.id)
+    without = texts.checkin_open(lang, "Dana", "PHQ-9")
+    assert body.endswith(links.make_link(conversation))
+    assert body.startswith(without.rstrip())
+    assert texts.segments(body) <= links.SEGMENT_BUDGET[lang] + 1 == links.link_budget(lang)
+    assert texts.segments(without) <= links.SEGMENT_BUDGET[lang]
+
+
 def test_no_link_when_it_would_break_the_segment_budget(session):
-    world = build(links=True, first_names=True)
+    name = "María de los Ángeles Guadalupe"  # 30 characters: four UCS-2 segments are too few
+    world = build(links=True, first_names=True, language="es")
+    world.patient.first_name = name
+    db.Session.flush()
     conversation = _start(world)
     body = _opening(conversation.id)
     assert "/q/" not in body
-    assert body == texts.checkin_open("en", "Dana", "PHQ-9")
+    assert body == texts.checkin_open("es", name, "PHQ-9")
     assert links.opening_text(world.patient, conversation, "default") == "default"
 
 
@@ -86,7 +101,8 @@ def test_no_link_when_it_would_break_the_segment_budget(session):
 def test_an_opening_text_never_exceeds_its_budget(session, lang, instrument):
     world = build(links=True, first_names=False, language=lang)
     body = _opening(_start(world, instrument).id)
-    assert texts.segments(body) <= links.SEGMENT_BUDGET[lang]
+    assert "/q/" in body
+    assert texts.segments(body) <= links.link_budget(lang)
 
 
 def test_a_link_opens_once(linked):

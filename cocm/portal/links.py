@@ -30,8 +30,7 @@ PATH = "/q/"
 MAX_AGE = timedelta(days=3)
 # 72 bits of MAC: far beyond online guessing, which the address limit slows further.
 MAC_CHARS = 12
-# The check-in text's budget (cocm.texts.messages): English 2 GSM-7 segments, Spanish 3.
-SEGMENT_BUDGET = {"en": 2, "es": 3}
+SEGMENT_BUDGET = texts.SEGMENT_BUDGET  # English 2 GSM-7 segments, Spanish 3
 # A link costs the opening text one segment more, never more: a URL of ~45 characters does not
 # fit beside the greeting, stem, first item and answer legend in two GSM-7 segments (English,
 # with a first name) or three UCS-2 segments (Spanish). The clinic that turns links on accepts
@@ -115,11 +114,7 @@ def opening_text(patient: Patient, conversation: Conversation, default: str) -> 
     lang = texts.language(patient.language)
     first_name = patient.first_name if patient.clinic.use_first_names else None
     body = texts.checkin_open(lang, first_name, conversation.instrument, link=link)
-    if texts.segments(body) > link_budget(lang):
-        return default
-    if lang == "en" and texts.encoding(body) != "GSM-7":
-        return default
-    return body
+    return body if texts.within_budget(body, lang, LINK_ALLOWANCE) else default
 
 
 def redeem(session: Session, token: str, remote_addr: str | None, now: datetime) -> Redemption:

@@ -29,11 +29,12 @@ from cocm.texts.messages import (
     welcome,
 )
 from cocm.texts.render import KINDS, LANGUAGES, language, render
-from cocm.texts.segments import encoding, segments
+from cocm.texts.segments import SEGMENT_BUDGET, encoding, segments, within_budget
 
 __all__ = [
     "KINDS",
     "LANGUAGES",
+    "SEGMENT_BUDGET",
     "checkin_complete",
     "checkin_open",
     "contact_confirm_request",
@@ -61,4 +62,5 @@ __all__ = [
     "stem",
     "unknown_number",
     "welcome",
+    "within_budget",
 ]

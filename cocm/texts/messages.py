@@ -3,12 +3,30 @@
 Rules every text follows (DESIGN section 6): no diagnosis, score or instrument name; first name
 only, and ``first_name=None`` (a clinic that turns names off) renders without one. Budgets:
 English within 2 GSM-7 segments, Spanish within 3 segments; the tests hold every kind to them.
+A first name that would break the budget (a long or accented one) is shortened to its first word,
+or left out (``_with_name``).
 """
 
 from __future__ import annotations
 
 from cocm.texts import items
 from cocm.texts.render import render
+from cocm.texts.segments import within_budget
+
+
+def _with_name(kind: str, lang: str, first_name: str | None, allowance: int = 0, **context) -> str:
+    """``kind`` rendered with the first name if it fits the budget, else with its first word,
+    else without a name: the greeting gives way, never the content."""
+    tried = []
+    name = (first_name or "").strip()
+    for candidate in (name, name.split(" ")[0], None):
+        if candidate in tried or candidate == "":
+            continue
+        tried.append(candidate)
+        text = render(kind, lang, first_name=candidate, **context)
+        if candidate is None or within_budget(text, lang, allowance):
+            return text
+    return render(kind, lang, first_name=None, **context)
 
 
 def _item_context(lang: str, instrument_code: str, item_number: int) -> dict[str, object]:
@@ -31,10 +49,10 @@ def welcome(
     cadence_days: int,
 ) -> str:
     """At enrollment: who will be in touch, how often we text, how to get help or stop."""
-    return render(
+    return _with_name(
         "welcome",
         lang,
-        first_name=first_name,
+        first_name,
         clinic_name=clinic_name,
         care_manager_name=care_manager_name,
         cadence_days=cadence_days,
@@ -46,15 +64,17 @@ def checkin_open(
 ) -> str:
     """Opens a check-in: greeting, stem, the first item and how to answer.
 
-    ``link``, a one-time portal link, is added on a last line; the caller keeps the text without
-    it when it would break the segment budget (``cocm.portal.links.opening_text``).
+    ``link``, a one-time portal link, is added on a last line and may cost one more segment;
+    the caller keeps the text without it when even so it would not fit
+    (``cocm.portal.links.opening_text``).
     """
     first = items.scored_numbers(instrument_code)[0]
     context = _item_context(lang, instrument_code, first)
-    return render(
+    return _with_name(
         "checkin_open",
         lang,
-        first_name=first_name,
+        first_name,
+        allowance=1 if link else 0,
         stem=items.stem(instrument_code, lang),
         link=link,
         **context,
@@ -74,12 +94,12 @@ def reask(lang: str, instrument_code: str, item_number: int) -> str:
 def reminder(lang: str, first_name: str | None, instrument_code: str, item_number: int) -> str:
     """The one reminder of an unanswered check-in, repeating the item it waits on."""
     context = _item_context(lang, instrument_code, item_number)
-    return render("reminder", lang, first_name=first_name, **context)
+    return _with_name("reminder", lang, first_name, **context)
 
 
 def checkin_complete(lang: str, first_name: str | None) -> str:
     """Thanks the patient once every item is answered."""
-    return render("checkin_complete", lang, first_name=first_name)
+    return _with_name("checkin_complete", lang, first_name)
 
 
 def safety_reply(lang: str) -> str:
@@ -109,10 +129,10 @@ def contact_confirm_request(
     lang: str, first_name: str | None, clinic_name: str, contact_when: str
 ) -> str:
     """Asks the patient to confirm the next contact; ends "Reply C to confirm or R to ..."."""
-    return render(
+    return _with_name(
         "contact_confirm_request",
         lang,
-        first_name=first_name,
+        first_name,
         clinic_name=clinic_name,
         contact_when=contact_when,
     )

@@ -16,6 +16,10 @@ GSM7_BASIC = frozenset(
 )
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 
+# What one text to a patient may cost: English 2 GSM-7 segments, Spanish 3 (UCS-2 for its
+# accents). English must stay GSM-7: one accented name would turn it to UCS-2 and double the cost.
+SEGMENT_BUDGET = {"en": 2, "es": 3}
+
 _GSM7_SINGLE, _GSM7_MULTI = 160, 153
 _UCS2_SINGLE, _UCS2_MULTI = 70, 67
 
@@ -48,3 +52,11 @@ def segments(text: str) -> int:
             count, used = count + 1, 0
         used += size
     return count
+
+
+def within_budget(text: str, lang: str, allowance: int = 0) -> bool:
+    """Whether ``text`` fits ``lang``'s budget (plus ``allowance`` segments), in GSM-7 for
+    English."""
+    if lang == "en" and encoding(text) != "GSM-7":
+        return False
+    return segments(text) <= SEGMENT_BUDGET.get(lang, SEGMENT_BUDGET["en"]) + allowance

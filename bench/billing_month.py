@@ -7,7 +7,10 @@ Creates the database (dropping any old one of that name), migrates it, builds a 
 ``cocm.billing.billing_month`` for the last full month against the baseline measured in the
 same run: one plain ``SELECT patient_id, sum(minutes) ... GROUP BY patient_id`` over the
 month's time entries, the least any billing report must read. Prints both times, their ratio
-and the statement counts, then drops the database (BENCH_KEEP=1 keeps it).
+and the statement counts. On PostgreSQL it then times the billing page's service
+(``month_report``: the whole month's totals and the first page of rows) against the page's bare
+SQL (``bench.staff_sql.BILLING``: that sum, then the page's rows). Drops the database at the
+end (BENCH_KEEP=1 keeps it).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bench.common import DEFAULT_URL, RUNS, StatementCounter, fresh_database, migrate, timed
+from bench.cache import clinic_database
+from bench.common import DEFAULT_URL, RUNS, StatementCounter, timed
 
 BASELINE_SQL = text(
     """
@@ -34,7 +38,6 @@ BASELINE_SQL = text(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.data import build_clinic
     from cocm.billing import billing_month
     from cocm.billing.month import add_months
     from cocm.db import make_engine
@@ -42,11 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     patients = int(os.environ.get("BENCH_PATIENTS", "20000"))
     print(f"billing_month: {patients:,} active patients on {make_url(url).get_backend_name()}")
-    url, drop = fresh_database(url)
+    url, drop, (clinic,) = clinic_database(url, [{"patients": patients}])
     engine = make_engine(url)
     try:
-        migrate(engine)
-        clinic = build_clinic(engine, patients)
         month = clinic.last_full_month
         start, end = month, add_months(month, 1)
         today = add_months(month, 1)
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(month_count.statements)} statements"
         )
         print(f"  ratio billing_month / baseline: {month_time / base_time:.1f}x")
+        if engine.dialect.name == "postgresql":
+            _page(engine, clinic.clinic_id, start, end, today)
     finally:
         engine.dispose()
         if os.environ.get("BENCH_KEEP") == "1":
@@ -85,6 +88,37 @@ def main(argv: list[str] | None = None) -> int:
         else:
             drop()
     return 0
+
+
+def _page(engine, clinic_id: int, start, end, today) -> None:
+    """The billing page's service against the page's bare SQL, in the same run."""
+    from bench import staff_sql
+    from cocm.quality.billing_report import PER_PAGE, month_report
+
+    def page():
+        with Session(engine) as session:
+            return month_report(
+                session, clinic_id, start.year, start.month, today, per_page=PER_PAGE
+            )
+
+    def baseline():
+        with engine.connect() as connection:
+            params = {"clinic_id": clinic_id, "start": start, "end": end}
+            return staff_sql.run_all(connection, staff_sql.BILLING, params)
+
+    base_time, base_rows = timed(baseline)
+    page_time, report = timed(page)
+    with StatementCounter(engine) as page_count:
+        page()
+    print(
+        f"  page baseline (sum per patient, then the page's rows): {base_time * 1000:8.1f} ms, "
+        f"{base_rows:,} rows"
+    )
+    print(
+        f"  month_report, first page of {PER_PAGE}:                 {page_time * 1000:8.1f} ms, "
+        f"{len(report.rows)} of {report.shown:,} rows, {len(page_count.statements)} statements"
+    )
+    print(f"  ratio month_report page / page baseline: {page_time / base_time:.1f}x")
 
 
 if __name__ == "__main__":

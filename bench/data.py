@@ -4,11 +4,14 @@ Every benchmark that needs a big clinic builds it with ``build_clinic(engine, pa
 patients with an open CoCM (some BHI) episode, a care plan, PHQ-9 and GAD-7 assessments with
 their item answers (every two weeks for the first twelve weeks of an episode, then every four),
 a contact after each with a time entry, care-coordination and consultant minutes, a superseded
-entry now and then, and the text messages of each check-in. Rows go in with SQLAlchemy Core
-``insert()`` executemany in batches, with ids assigned here (no RETURNING round trips), and
-progress is printed as it goes. The same seed gives the same clinic.
+entry now and then, and the text messages of each check-in. Ids are assigned here (no
+RETURNING round trips) and rows go in batch by batch, parents first: on PostgreSQL with ``COPY``
+(psycopg's ``cursor.copy`` from a second thread, ``bench.writer``; several times executemany's
+rate), elsewhere with Core ``insert()`` executemany. Progress is printed as it goes. The same
+seed and ``today`` give the same clinic, row for row, on either path.
 
-The database must already be at the current schema (``alembic upgrade head``).
+The database must already be at the current schema (``alembic upgrade head``). To reuse a
+clinic built before, see ``bench.cache.clinic_database``.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Engine, Table, func, select, text
+from sqlalchemy import Engine, text
 
+from bench.writer import Writer
 from cocm.billing.month import add_months
 from cocm.models import (
     Assessment,
@@ -55,72 +59,6 @@ class BenchClinic:
     seconds: float = 0.0
 
 
-class _Writer:
-    """Buffers rows per table and inserts them in executemany batches, with ids it assigns."""
-
-    def __init__(self, engine: Engine, progress: Callable[[str], None], batch: int):
-        self.engine = engine
-        self.progress = progress
-        self.batch = batch
-        self.buffers: dict[str, list[dict]] = {}
-        self.tables: dict[str, Table] = {}
-        self.next_ids: dict[str, int] = {}
-        self.counts: dict[str, int] = {}
-        self.began = clock.monotonic()
-
-    def next_id(self, model) -> int:
-        table: Table = model.__table__
-        name = table.name
-        if name not in self.next_ids:
-            with self.engine.connect() as connection:
-                top = connection.execute(select(func.max(table.c.id))).scalar()
-            self.next_ids[name] = (top or 0) + 1
-            self.tables[name] = table
-        value = self.next_ids[name]
-        self.next_ids[name] += 1
-        return value
-
-    def add(self, model, **row) -> int:
-        if "id" not in row and "id" in model.__table__.c:
-            row["id"] = self.next_id(model)
-        name = model.__table__.name
-        self.tables[name] = model.__table__
-        self.buffers.setdefault(name, []).append(row)
-        if len(self.buffers[name]) >= self.batch:
-            self.flush(name)
-        return row.get("id", 0)
-
-    def flush(self, name: str | None = None) -> None:
-        # Parents before children, so foreign keys hold batch by batch.
-        for table_name in [name] if name else _ORDER:
-            rows = self.buffers.get(table_name)
-            if not rows:
-                continue
-            if name is not None:
-                for parent in _ORDER[: _ORDER.index(table_name)]:
-                    if self.buffers.get(parent):
-                        self.flush(parent)
-            # executemany needs the same keys in every row: an absent value is a NULL.
-            keys = {key for row in rows for key in row}
-            rows = [{key: row.get(key) for key in keys} for row in rows]
-            with self.engine.begin() as connection:
-                connection.execute(self.tables[table_name].insert(), rows)
-            self.counts[table_name] = self.counts.get(table_name, 0) + len(rows)
-            self.buffers[table_name] = []
-
-    def finish(self) -> None:
-        self.flush()
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.begin() as connection:
-                for name in self.tables:
-                    connection.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                            f"(SELECT coalesce(max(id), 1) FROM {name}))"
-                        )
-                    )
-
-
 _ORDER = [
     "clinics",
     "staff",
@@ -136,6 +74,10 @@ _ORDER = [
 ]
 
 
+def _print(line: str) -> None:
+    print(line, flush=True)  # shown as it happens, even when the output is piped
+
+
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
@@ -148,7 +90,7 @@ def build_clinic(
     today: date | None = None,
     seed: int = 20261127,
     batch: int = BATCH,
-    progress: Callable[[str], None] = print,
+    progress: Callable[[str], None] | None = None,
     slug: str | None = None,
 ) -> BenchClinic:
     """Build one clinic with ``patients`` patients in open episodes and ``months`` full
@@ -157,11 +99,12 @@ def build_clinic(
     Three in four episodes started before the window (later months throughout); the rest
     start inside it, so initial months appear too. Returns what was built.
     """
+    progress = progress or _print
     rng = random.Random(seed)
     today = today or datetime.now(UTC).date()
     first_month = add_months(today.replace(day=1), -months)
     last_full = add_months(today.replace(day=1), -1)
-    out = _Writer(engine, progress, batch)
+    out = Writer(engine, _ORDER, batch)
     slug = slug or f"bench-{seed}-{patients}"
 
     clinic_id = out.add(
@@ -211,12 +154,14 @@ def build_clinic(
         _patient(out, rng, index, clinic_id, managers, clinicians, consultant, first_month, today)
         if (index + 1) % 1000 == 0 or index + 1 == patients:
             elapsed = clock.monotonic() - began
+            written = sum(out.counts.values())
             progress(
-                f"  patients {index + 1:>7,}/{patients:,}  "
-                f"({sum(out.counts.values()):,} rows written, {elapsed:.0f} s)"
+                f"  patients {index + 1:>7,}/{patients:,}  ({written:,} rows written, "
+                f"{elapsed:.0f} s, {written / max(elapsed, 0.001):,.0f} rows/s)"
             )
     out.finish()
     if engine.dialect.name == "postgresql":
+        progress(f"  VACUUM ANALYZE ({clock.monotonic() - out.began:.0f} s)")
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE"))
     seconds = clock.monotonic() - out.began

@@ -36,13 +36,12 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.cache import clinic_database
 from bench.common import (
     ROOT,
     Figure,
     database_url,
-    fresh_database,
     keep,
-    migrate,
     peak_rss_mb,
     product_environment,
     redis_url,
@@ -69,12 +68,13 @@ def noop_job(outbox_id: int) -> None:
     get_current_job().connection.rpush(NOOP_LIST, time.time())
 
 
-def build_due(engine, patients: int, now: datetime) -> int:
-    """The clinic (``bench.data.build_clinic`` with no patients, for its staff) and ``patients``
-    due patients, written set-based; returns the clinic id."""
-    from bench.data import build_clinic
+# The clinic, for its staff: ``bench.data.build_clinic`` with no patients (see build_due).
+CLINIC_BUILD = {"patients": 0, "months": 1, "slug": "bench-dispatch"}
 
-    clinic = build_clinic(engine, 0, months=1, progress=lambda _line: None, slug="bench-dispatch")
+
+def build_due(engine, clinic, patients: int, now: datetime) -> int:
+    """``patients`` due patients in ``clinic`` (built with CLINIC_BUILD), written set-based;
+    returns the clinic id."""
     params = {
         "clinic": clinic.clinic_id,
         "manager": clinic.manager_ids[0],
@@ -208,9 +208,11 @@ def run(argv: list[str]) -> list[Figure]:
     quick = "--quick" in argv
     patients = int(os.environ.get("BENCH_DISPATCH_PATIENTS", 20_000 if quick else 100_000))
     deliver = int(os.environ.get("BENCH_DELIVER", 3_000 if quick else 10_000))
-    url, drop = fresh_database(database_url("dispatch"))
-    if make_url(url).get_backend_name() != "postgresql":
+    if make_url(database_url("dispatch")).get_backend_name() != "postgresql":
         raise SystemExit("bench.dispatch needs PostgreSQL (DATABASE_URL)")
+    url, drop, (clinic,) = clinic_database(
+        database_url("dispatch"), [CLINIC_BUILD], progress=lambda _: None
+    )
     env = product_environment(url)
     use_settings(load_settings(env))
     redis = Redis.from_url(redis_url())
@@ -219,10 +221,9 @@ def run(argv: list[str]) -> list[Figure]:
     figures: list[Figure] = []
     log_dir = Path(tempfile.mkdtemp(prefix="bench-dispatch-"))
     try:
-        migrate(engine)
         now = datetime.now(UTC)
         began = time.monotonic()
-        build_due(engine, patients, now)
+        build_due(engine, clinic, patients, now)
         print(f"  built {patients:,} due patients in {time.monotonic() - began:.0f} s")
 
         base = _baseline(engine, now)

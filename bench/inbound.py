@@ -33,15 +33,14 @@ from urllib.parse import urlencode
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.cache import clinic_database
 from bench.common import (
     AUTH_TOKEN,
     PUBLIC_BASE_URL,
     Figure,
     children,
     database_url,
-    fresh_database,
     keep,
-    migrate,
     peak_rss_mb,
     product_environment,
     redis_url,
@@ -197,16 +196,17 @@ def run(argv: list[str]) -> list[Figure]:
     from redis import Redis
 
     from bench.baseline_app import TABLE_SQL
-    from bench.data import build_clinic
     from cocm import db
     from cocm.config import load_settings, use_settings
 
     quick = "--quick" in argv
     patients = int(os.environ.get("BENCH_INBOUND_PATIENTS", 500 if quick else 2_000))
     seconds = MAX_SECONDS / 2 if quick else MAX_SECONDS
-    url, drop = fresh_database(database_url("inbound"))
-    if make_url(url).get_backend_name() != "postgresql":
+    if make_url(database_url("inbound")).get_backend_name() != "postgresql":
         raise SystemExit("bench.inbound needs PostgreSQL (DATABASE_URL)")
+    url, drop, (clinic,) = clinic_database(
+        database_url("inbound"), [{"patients": patients, "months": 3}], progress=lambda _: None
+    )
     env = product_environment(url)
     use_settings(load_settings(env))
     redis = Redis.from_url(redis_url())
@@ -215,8 +215,6 @@ def run(argv: list[str]) -> list[Figure]:
     log_dir = Path(tempfile.mkdtemp(prefix="bench-inbound-"))
     servers: list[subprocess.Popen] = []
     try:
-        migrate(engine)
-        clinic = build_clinic(engine, patients, months=3, progress=lambda _line: None)
         with engine.begin() as connection:
             connection.execute(text(TABLE_SQL))
             phones = list(

@@ -33,13 +33,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench import staff_sql
+from bench.cache import clinic_database
 from bench.common import (
     Figure,
     StatementCounter,
     database_url,
-    fresh_database,
     keep,
-    migrate,
     product_environment,
     run_main,
     show,
@@ -66,11 +65,10 @@ class World:
     month: date
 
 
-def _build(engine, patients: int) -> World:
-    from bench.data import build_clinic
+def _build(engine, clinic) -> World:
+    """What the pages need beyond ``build_clinic``'s clinic (not cached: a salted password)."""
     from cocm.accounts import hash_password
 
-    clinic = build_clinic(engine, patients, progress=lambda _line: None)
     password = hash_password(PASSWORD)
     now = datetime.now(UTC)
     with engine.begin() as connection:
@@ -113,7 +111,7 @@ def _build(engine, patients: int) -> World:
         )
         connection.execute(text("ANALYZE"))
     return World(
-        clinic.clinic_id, patients, manager_id, lead_id, patient_id, clinic.last_full_month
+        clinic.clinic_id, clinic.patients, manager_id, lead_id, patient_id, clinic.last_full_month
     )
 
 
@@ -153,10 +151,11 @@ def _pages(world: World) -> list[tuple[str, str, str]]:
 
 def _services(session_factory, world: World, today: date):
     """name -> a call of the service function behind that page."""
-    from cocm.quality.billing_report import month_report
+    from cocm.quality.billing_report import PER_PAGE, month_report
     from cocm.registry import RegistryFilters, registry
     from cocm.registry.chart import load_chart
     from cocm.registry.queue import queue_rows
+    from staff_app.views.registry import PAGE_SIZE as page  # the service call the page makes
 
     clinics = {world.clinic_id}
     now = datetime.now(UTC)
@@ -170,15 +169,19 @@ def _services(session_factory, world: World, today: date):
 
     return {
         "registry, care manager's own": call(
-            lambda s: registry(s, clinics, RegistryFilters(care_manager_id=world.manager_id), today)
+            lambda s: registry(
+                s, clinics, RegistryFilters(care_manager_id=world.manager_id), today, limit=page
+            )
         ),
         "registry, clinic lead (first page)": call(
-            lambda s: registry(s, clinics, RegistryFilters(), today)
+            lambda s: registry(s, clinics, RegistryFilters(), today, limit=page)
         ),
         "queue, clinic lead": call(lambda s: queue_rows(s, clinics, now=now)),
         "chart": call(lambda s: load_chart(s, world.patient_id, clinics, today)),
         "billing month, clinic lead": call(
-            lambda s: month_report(s, world.clinic_id, world.month.year, world.month.month, today)
+            lambda s: month_report(
+                s, world.clinic_id, world.month.year, world.month.month, today, per_page=PER_PAGE
+            )
         ),
     }
 
@@ -226,15 +229,16 @@ def run(argv: list[str]) -> list[Figure]:
     quick = "--quick" in argv
     small = int(os.environ.get("BENCH_STAFF_SMALL", 500 if quick else 2_000))
     large = int(os.environ.get("BENCH_STAFF_LARGE", 2_000 if quick else 20_000))
-    url, drop = fresh_database(database_url("staff"))
-    if make_url(url).get_backend_name() != "postgresql":
+    if make_url(database_url("staff")).get_backend_name() != "postgresql":
         raise SystemExit("bench.staff_pages needs PostgreSQL (DATABASE_URL)")
+    url, drop, clinics = clinic_database(
+        database_url("staff"), [{"patients": small}, {"patients": large}]
+    )
     use_settings(load_settings(product_environment(url)))
     engine = db.configure(url)
     figures: list[Figure] = []
     try:
-        migrate(engine)
-        worlds = [_build(engine, n) for n in (small, large)]
+        worlds = [_build(engine, clinic) for clinic in clinics]
         print(f"  built clinics of {small:,} and {large:,} patients")
         app = create_app()
         counts: dict[str, list[int]] = {}

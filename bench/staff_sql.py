@@ -105,46 +105,121 @@ def queue(connection, params: dict) -> int:
 
 QUEUE = [queue]
 
-# One patient's record as the chart shows it.
+# One patient's record as the chart shows it: the columns each part shows, the staff names
+# joined in. The header (patient, clinic, care team, last consent event) and the episodes are
+# one statement each; the care plans are those of the episode shown (the open one, else the
+# latest); the time log covers the chart's window (from the first of last month, corrections
+# included: ``start`` is that day); the recommendations feed the case-review trail. The
+# header's scores, contact dates and minutes are computed from these same rows, so no
+# aggregate query is added for them.
 CHART = [
     text(
         """
-        SELECT p.*, c.name, cm.full_name, tc.full_name FROM patients p
+        SELECT p.id, p.first_name, p.last_name, p.mrn, p.date_of_birth, p.phone_e164,
+            p.language, p.timezone, p.sms_opted_out, p.sms_consent_at, p.phone_problem,
+            c.name, c.timezone, cm.full_name, tc.full_name,
+            ce.kind, ce.source, ce.occurred_at
+        FROM patients p
         JOIN clinics c ON c.id = p.clinic_id
         LEFT JOIN staff cm ON cm.id = p.care_manager_id
         LEFT JOIN staff tc ON tc.id = p.treating_clinician_id
+        LEFT JOIN consent_events ce ON ce.id = (
+            SELECT id FROM consent_events WHERE patient_id = p.id
+            ORDER BY occurred_at DESC, id DESC LIMIT 1)
         WHERE p.id = :patient_id
         """
     ),
-    text("SELECT * FROM episodes WHERE patient_id = :patient_id ORDER BY started_on DESC"),
+    text(
+        "SELECT id, status, program, started_on, ended_on, consent_on, consent_method, "
+        "end_reason, reentry_note FROM episodes WHERE patient_id = :patient_id "
+        "ORDER BY started_on DESC, id DESC"
+    ),
     text(
         """
-        SELECT a.*, aa.item_number, aa.value FROM assessments a
-        LEFT JOIN assessment_answers aa ON aa.assessment_id = a.id
-        WHERE a.patient_id = :patient_id ORDER BY a.started_at DESC, aa.item_number
+        SELECT a.id, a.episode_id, a.instrument, a.channel, a.status, a.total, a.severity,
+            a.started_at, a.completed_at, aa.item_number, aa.value
+        FROM assessments a LEFT JOIN assessment_answers aa ON aa.assessment_id = a.id
+        WHERE a.patient_id = :patient_id ORDER BY a.started_at DESC, a.id DESC
         """
     ),
     text(
-        "SELECT * FROM messages WHERE patient_id = :patient_id "
-        "ORDER BY created_at DESC, id DESC LIMIT 50"
+        "SELECT direction, body, status, error_code, created_at FROM messages "
+        "WHERE patient_id = :patient_id ORDER BY created_at DESC, id DESC LIMIT 50"
     ),
     text(
-        "SELECT c.*, s.full_name FROM contacts c JOIN staff s ON s.id = c.staff_id "
-        "WHERE c.patient_id = :patient_id ORDER BY c.occurred_at DESC"
+        """
+        SELECT c.occurred_at, c.kind, c.template, c.outcome, c.minutes, c.note,
+            c.next_contact_at, c.next_action, s.full_name
+        FROM contacts c JOIN staff s ON s.id = c.staff_id
+        WHERE c.patient_id = :patient_id ORDER BY c.occurred_at DESC, c.id DESC
+        """
     ),
     text(
-        "SELECT cp.* FROM care_plans cp JOIN episodes e ON e.id = cp.episode_id "
-        "WHERE e.patient_id = :patient_id ORDER BY cp.version"
+        f"""
+        SELECT cp.id, cp.version, cp.goals, cp.medications, cp.skill_plan, cp.follow_up,
+            cp.safety_steps, cp.change_summary, cp.created_at, cp.signed_at,
+            author.full_name, signer.full_name
+        FROM care_plans cp
+        JOIN staff author ON author.id = cp.created_by_id
+        LEFT JOIN staff signer ON signer.id = cp.signed_by_id
+        WHERE cp.episode_id = (
+            SELECT id FROM episodes WHERE patient_id = :patient_id
+            ORDER BY status IN {OPEN} DESC, started_on DESC, id DESC LIMIT 1)
+        ORDER BY cp.version
+        """
     ),
     text(
-        "SELECT * FROM time_entries WHERE patient_id = :patient_id "
-        "AND performed_on >= :month_start AND superseded_by_id IS NULL"
+        """
+        SELECT te.id, te.performed_on, te.role, te.activity, te.minutes, te.note, te.contact_id,
+            te.started_at, te.ended_at, te.superseded_by_id, te.correction_reason,
+            te.created_at, te.staff_id, s.full_name
+        FROM time_entries te JOIN staff s ON s.id = te.staff_id
+        WHERE te.patient_id = :patient_id AND te.performed_on >= :start
+        ORDER BY te.performed_on DESC, te.id DESC
+        """
     ),
-    text("SELECT * FROM queue_items WHERE patient_id = :patient_id AND status <> 'closed'"),
-    text("SELECT * FROM referrals WHERE patient_id = :patient_id"),
+    text(
+        """
+        SELECT q.id, q.kind, q.priority, q.reason, q.opened_at, s.full_name
+        FROM queue_items q LEFT JOIN staff s ON s.id = q.claimed_by_id
+        WHERE q.patient_id = :patient_id AND q.status <> 'closed'
+        ORDER BY q.priority = 'urgent' DESC, q.opened_at
+        """
+    ),
+    text(
+        "SELECT kind, to_whom, status, note, due_by, scheduled_on, seen_on FROM referrals "
+        "WHERE patient_id = :patient_id ORDER BY created_at DESC, id DESC"
+    ),
+    text(
+        "SELECT * FROM recommendations WHERE patient_id = :patient_id "
+        "ORDER BY created_at DESC, id DESC"
+    ),
 ]
 
-BILLING = [BILLING_SQL]
+# The billing month page: its totals cover the whole month, so every patient's minutes are
+# summed (BILLING_SQL, the least any billing report reads); then the page's rows, the first
+# hundred by name with each patient's episode, care manager and minutes.
+BILLING_PAGE = text(
+    f"""
+    WITH minutes AS (
+        SELECT te.patient_id, sum(te.minutes) AS minutes
+        FROM time_entries te JOIN patients p ON p.id = te.patient_id
+        WHERE p.clinic_id = :clinic_id
+          AND te.performed_on >= :start AND te.performed_on < :end
+          AND te.superseded_by_id IS NULL
+        GROUP BY te.patient_id
+    )
+    SELECT p.id, p.first_name, p.last_name, p.mrn, cm.full_name, e.id, e.program, e.status,
+        e.started_on, e.ended_on, e.consent_on, e.initiating_visit_on, m.minutes
+    FROM minutes m
+    JOIN patients p ON p.id = m.patient_id
+    JOIN episodes e ON e.patient_id = p.id AND e.status IN {OPEN}
+    LEFT JOIN staff cm ON cm.id = p.care_manager_id
+    ORDER BY p.last_name, p.first_name, p.id
+    LIMIT 100
+    """
+)
+BILLING = [BILLING_SQL, BILLING_PAGE]
 
 
 def run_all(connection, statements, params: dict) -> int:

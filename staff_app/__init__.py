@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import joinedload
 
 from cocm import db
 from cocm.config import Settings, get_settings
-from cocm.models import Staff
+from cocm.models import Membership, Staff
 from staff_app.access import navigation
 from webcommon import init_app
 from webcommon.blueprints import register_views
@@ -24,7 +25,15 @@ login_manager.session_protection = "strong"
 def _load_staff(staff_id: str):
     from staff_app.views.auth import StaffUser
 
-    staff = db.Session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
+    if not staff_id.isdigit():
+        return None
+    # Every request reads the person's memberships (roles) and their clinics (idle timeout):
+    # one statement instead of three.
+    staff = db.Session.get(
+        Staff,
+        int(staff_id),
+        options=[joinedload(Staff.memberships).joinedload(Membership.clinic)],
+    )
     return StaffUser(staff) if staff is not None and staff.is_active else None
 
 

@@ -1,7 +1,10 @@
 """The set-based SQL behind the billing month: one statement per question, whatever the size.
 
-Every function here aggregates with GROUP BY over the whole clinic, so a month for 20,000
-patients takes the same handful of statements as a month for five.
+Two statements answer everything a month needs. ``month_episodes`` lists the episodes with
+their month's minutes (one pass over the month's entries, grouped) and whether each had
+countable minutes before the month (an indexed EXISTS per episode, which stops at the first
+entry found, so its cost does not grow with years of history). ``recent_cocm`` answers the
+six-month rule for the few patients with more than one episode.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, exists, func, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Subquery
 
@@ -18,13 +21,14 @@ from cocm.models import CarePlan, Episode, Patient, Staff, TimeEntry
 from cocm.models.enums import OPEN_EPISODE_STATUSES
 
 
-def entries(clinic_id: int, *, start: date | None, end: date) -> Subquery:
+def entries(clinic_id: int, *, start: date | None, end: date, patients: Any = None) -> Subquery:
     """Live time entries of the clinic's patients dated in [start, end), each with its episode.
 
     An entry logged without an episode belongs to the patient's episode that covered its date
     (the latest one to start, if two overlap). Superseded entries and zero-minute entries are
     left out here, so nothing downstream can count them. Two plain joins in a UNION ALL rather
     than a correlated lookup per entry, so the cost stays linear in the entries scanned.
+    ``patients`` (a select of patient ids) narrows the entries to those patients.
     """
     columns = (
         TimeEntry.id,
@@ -37,113 +41,134 @@ def entries(clinic_id: int, *, start: date | None, end: date) -> Subquery:
     )
     live = [
         Patient.clinic_id == clinic_id,
-        TimeEntry.superseded_by_id.is_(None),
-        TimeEntry.minutes > 0,
+        *_live(TimeEntry),
         TimeEntry.performed_on < end,
     ]
     if start is not None:
         live.append(TimeEntry.performed_on >= start)
+    if patients is not None:
+        live.append(TimeEntry.patient_id.in_(patients))
     linked = (
         select(*columns, TimeEntry.episode_id.label("episode_id"))
         .join(Patient, Patient.id == TimeEntry.patient_id)
         .where(*live, TimeEntry.episode_id.is_not(None))
     )
-    owner, newer = aliased(Episode), aliased(Episode)
-    newer_cover = exists().where(
-        _covers(newer),
-        or_(
-            newer.started_on > owner.started_on,
-            and_(newer.started_on == owner.started_on, newer.id > owner.id),
-        ),
-    )
+    owner = aliased(Episode)
     unlinked = (
         select(*columns, owner.id.label("episode_id"))
         .join(Patient, Patient.id == TimeEntry.patient_id)
-        .join(owner, _covers(owner))
-        .where(*live, TimeEntry.episode_id.is_(None), ~newer_cover)
+        .join(owner, _covers(owner, TimeEntry))
+        .where(*live, TimeEntry.episode_id.is_(None), ~_newer_cover(owner, TimeEntry))
     )
     return union_all(linked, unlinked).subquery("entries")
 
 
-def _covers(episode) -> Any:
+def _live(entry) -> list[Any]:
+    return [entry.superseded_by_id.is_(None), entry.minutes > 0]
+
+
+def _covers(episode, entry) -> Any:
     """``episode`` is the entry's patient's and was open on the entry's date."""
     return and_(
-        episode.patient_id == TimeEntry.patient_id,
-        episode.started_on <= TimeEntry.performed_on,
-        or_(episode.ended_on.is_(None), episode.ended_on >= TimeEntry.performed_on),
+        episode.patient_id == entry.patient_id,
+        episode.started_on <= entry.performed_on,
+        or_(episode.ended_on.is_(None), episode.ended_on >= entry.performed_on),
     )
 
 
-def _countable(e: Subquery) -> Any:
+def _newer_cover(owner, entry) -> Any:
+    """Another episode covers the entry's date and started later: the entry is that one's."""
+    newer = aliased(Episode)
+    # Correlated explicitly: ``owner`` may belong to a query two levels up.
+    return (
+        exists()
+        .where(
+            _covers(newer, entry),
+            or_(
+                newer.started_on > owner.started_on,
+                and_(newer.started_on == owner.started_on, newer.id > owner.id),
+            ),
+        )
+        .correlate_except(newer)
+    )
+
+
+def _counts(role, activity, performed_on, consent_on) -> Any:
     """Counted role and activity, on or after the episode's consent date.
 
     Without a consent date the minutes are still totalled (the row is then blocked for missing
     consent), so the clerk sees what is waiting on the paperwork.
     """
     return and_(
-        e.c.role.in_(COUNTED_ROLES),
-        e.c.activity.not_in(UNCOUNTED_ACTIVITIES),
-        or_(Episode.consent_on.is_(None), e.c.performed_on >= Episode.consent_on),
+        role.in_(COUNTED_ROLES),
+        activity.not_in(UNCOUNTED_ACTIVITIES),
+        or_(consent_on.is_(None), performed_on >= consent_on),
     )
 
 
-def counted_minutes(session: Session, clinic_id: int, start: date, end: date) -> dict[int, int]:
-    """Countable minutes per episode for [start, end).
+def _countable(e: Subquery) -> Any:
+    return _counts(e.c.role, e.c.activity, e.c.performed_on, Episode.consent_on)
+
+
+def month_minutes(clinic_id: int, start: date, end: date) -> Subquery:
+    """Per episode with live entries in [start, end): countable minutes, consultant minutes and
+    care-team minutes before consent, in one pass over the month's entries.
 
     Time is counted once when two staff take part: entries linked to the same contact count as
-    one, at the longest of their minutes. Entries without a contact each count in full.
+    one, at the longest of their countable minutes; entries without a contact each count in
+    full. Consultant and before-consent minutes never count; they are shown so the row
+    explains itself.
     """
     e = entries(clinic_id, start=start, end=end)
+    before_consent = and_(
+        e.c.role.in_(COUNTED_ROLES),
+        e.c.activity.not_in(UNCOUNTED_ACTIVITIES),
+        Episode.consent_on.is_not(None),
+        e.c.performed_on < Episode.consent_on,
+    )
     once_per_contact = case((e.c.contact_id.is_(None), e.c.id), else_=None)
     per_contact = (
-        select(e.c.episode_id, func.max(e.c.minutes).label("minutes"))
+        select(
+            e.c.episode_id,
+            func.max(case((_countable(e), e.c.minutes), else_=None)).label("counted"),
+            func.sum(case((e.c.role == CONSULTANT_ROLE, e.c.minutes), else_=0)).label("consultant"),
+            func.sum(case((before_consent, e.c.minutes), else_=0)).label("before_consent"),
+        )
         .join(Episode, Episode.id == e.c.episode_id)
-        .where(_countable(e))
         .group_by(e.c.episode_id, e.c.contact_id, once_per_contact)
         .subquery("per_contact")
     )
-    query = select(per_contact.c.episode_id, func.sum(per_contact.c.minutes)).group_by(
-        per_contact.c.episode_id
-    )
-    return {episode_id: int(total) for episode_id, total in session.execute(query)}
-
-
-def other_minutes(
-    session: Session, clinic_id: int, start: date, end: date
-) -> dict[int, tuple[int, int]]:
-    """Per episode for [start, end): (consultant minutes, care-team minutes before consent).
-
-    Neither counts toward a code; both are shown so the row explains itself.
-    """
-    e = entries(clinic_id, start=start, end=end)
-    consultant = func.sum(case((e.c.role == CONSULTANT_ROLE, e.c.minutes), else_=0))
-    before_consent = func.sum(
-        case(
-            (
-                and_(
-                    e.c.role.in_(COUNTED_ROLES),
-                    e.c.activity.not_in(UNCOUNTED_ACTIVITIES),
-                    Episode.consent_on.is_not(None),
-                    e.c.performed_on < Episode.consent_on,
-                ),
-                e.c.minutes,
-            ),
-            else_=0,
+    return (
+        select(
+            per_contact.c.episode_id,
+            func.coalesce(func.sum(per_contact.c.counted), 0).label("counted"),
+            func.coalesce(func.sum(per_contact.c.consultant), 0).label("consultant"),
+            func.coalesce(func.sum(per_contact.c.before_consent), 0).label("before_consent"),
         )
+        .group_by(per_contact.c.episode_id)
+        .subquery("month_minutes")
     )
-    query = (
-        select(e.c.episode_id, consultant, before_consent)
-        .join(Episode, Episode.id == e.c.episode_id)
-        .group_by(e.c.episode_id)
-    )
-    return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in session.execute(query)}
 
 
-class EarlierService(NamedTuple):
-    episode_id: int
-    patient_id: int
-    program: str
-    last_on: date
+def _served_before(before: date) -> Any:
+    """The episode (the outer query's ``Episode``) had countable minutes before ``before``:
+    an entry linked to it, or one logged without an episode on a day it was the patient's
+    (latest) open episode. Each EXISTS is an index probe that stops at the first entry."""
+    linked = exists().where(
+        TimeEntry.episode_id == Episode.id,
+        TimeEntry.performed_on < before,
+        *_live(TimeEntry),
+        _counts(TimeEntry.role, TimeEntry.activity, TimeEntry.performed_on, Episode.consent_on),
+    )
+    unlinked = exists().where(
+        TimeEntry.episode_id.is_(None),
+        _covers(Episode, TimeEntry),
+        TimeEntry.performed_on < before,
+        *_live(TimeEntry),
+        _counts(TimeEntry.role, TimeEntry.activity, TimeEntry.performed_on, Episode.consent_on),
+        ~_newer_cover(Episode, TimeEntry),
+    )
+    return or_(linked, unlinked)
 
 
 class EpisodeFacts(NamedTuple):
@@ -164,37 +189,25 @@ class EpisodeFacts(NamedTuple):
     care_manager_id: int | None
     care_manager: str | None
     has_plan: bool
-
-
-def earlier_services(session: Session, clinic_id: int, before: date) -> list[EarlierService]:
-    """Per episode, the last day with countable minutes before ``before``: what decides
-    initial versus later months."""
-    e = entries(clinic_id, start=None, end=before)
-    query = (
-        select(
-            e.c.episode_id,
-            Episode.patient_id,
-            Episode.program,
-            func.max(e.c.performed_on).label("last_on"),
-        )
-        .join(Episode, Episode.id == e.c.episode_id)
-        .where(_countable(e))
-        .group_by(e.c.episode_id, Episode.patient_id, Episode.program)
-    )
-    return [EarlierService._make(row) for row in session.execute(query)]
+    minutes: int
+    consultant_minutes: int
+    minutes_before_consent: int
+    served_before: bool
 
 
 def month_episodes(
     session: Session, clinic_id: int, start: date, end: date, plan_cutoff: datetime
 ) -> list[EpisodeFacts]:
-    """The episodes a billing month lists: those active at some point in [start, end), and any
-    other episode with time logged in it (so misplaced minutes show up, with the reason).
+    """The episodes a billing month lists, with their month's minutes, in name order: those
+    active at some point in [start, end), and any other episode with time logged in it (so
+    misplaced minutes show up, with the reason). ``served_before`` says whether the episode
+    had countable minutes before the month (then this is a later month).
 
     A closed episode with no end date is listed only when time was logged against it.
     """
     manager = aliased(Staff)
     has_plan = exists().where(CarePlan.episode_id == Episode.id, CarePlan.created_at < plan_cutoff)
-    logged = entries(clinic_id, start=start, end=end)
+    minutes = month_minutes(clinic_id, start, end)
     overlaps = and_(
         Episode.started_on < end,
         or_(
@@ -218,13 +231,48 @@ def month_episodes(
             Patient.care_manager_id,
             manager.full_name.label("care_manager"),
             has_plan.label("has_plan"),
+            func.coalesce(minutes.c.counted, literal(0)),
+            func.coalesce(minutes.c.consultant, literal(0)),
+            func.coalesce(minutes.c.before_consent, literal(0)),
+            _served_before(start).label("served_before"),
         )
         .join(Patient, Patient.id == Episode.patient_id)
         .outerjoin(manager, manager.id == Patient.care_manager_id)
+        .outerjoin(minutes, minutes.c.episode_id == Episode.id)
         .where(
             Patient.clinic_id == clinic_id,
-            or_(overlaps, Episode.id.in_(select(logged.c.episode_id))),
+            or_(overlaps, minutes.c.episode_id.is_not(None)),
         )
         .order_by(Patient.last_name, Patient.first_name, Patient.id, Episode.started_on)
     )
-    return [EpisodeFacts._make(row) for row in session.execute(query)]
+    # Core, not the ORM: 20,000 plain rows, no per-row ORM processing.
+    return [EpisodeFacts._make(row) for row in session.connection().execute(query)]
+
+
+class RecentService(NamedTuple):
+    episode_id: int
+    patient_id: int
+    last_on: date
+
+
+def recent_cocm(session: Session, clinic_id: int, since: date, before: date) -> list[RecentService]:
+    """Per CoCM episode of a patient with more than one episode, the last day in
+    [since, before) with countable minutes: what the six-month rule needs (a new CoCM episode
+    within six months of CoCM minutes under another bills later-month codes). Patients with a
+    single episode cannot be affected, so their entries are never read."""
+    # Once, as a CTE: the entries' two branches both narrow by it. Episodes of every clinic
+    # are counted (cheaper than joining patients); entries() keeps to this clinic.
+    several = (
+        select(Episode.patient_id)
+        .group_by(Episode.patient_id)
+        .having(func.count() > 1)
+        .cte("several")
+    )
+    e = entries(clinic_id, start=since, end=before, patients=select(several.c.patient_id))
+    query = (
+        select(e.c.episode_id, Episode.patient_id, func.max(e.c.performed_on))
+        .join(Episode, Episode.id == e.c.episode_id)
+        .where(Episode.program == "cocm", _countable(e))
+        .group_by(e.c.episode_id, Episode.patient_id)
+    )
+    return [RecentService._make(row) for row in session.connection().execute(query)]

@@ -8,7 +8,10 @@ confirmation, unknown numbers) and section 5 (risk phrases, item 9); see the pac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
+from types import MappingProxyType
 
 from cocm import instruments, texts
 from cocm.conversation import parse
@@ -43,6 +46,13 @@ def _closing_event(kind: str, state: ConversationState, **extra: object) -> Even
 
 def _item_numbers(state: ConversationState) -> tuple[int, ...]:
     return tuple(item.number for item in instruments.get(state.instrument).scored_items)
+
+
+@cache
+def _option_words(instrument_code: str, index: int) -> Mapping[str, int]:
+    # Instruments are static data: each item's option words are folded once, not for every text.
+    options = instruments.get(instrument_code).scored_items[index].options
+    return MappingProxyType(parse.option_words(options))
 
 
 def _current_item(state: ConversationState) -> int | None:
@@ -190,7 +200,7 @@ def _checkin_reply(
     index = state.next_index
     if index is None:  # a stored state with nothing left to ask: close it, never raise
         return Outcome(None, (), (), "completed")
-    words = parse.option_words(instrument.scored_items[index].options)
+    words = _option_words(state.instrument, index)
     parsed = parse.answers(body, state.remaining, words)
     if parsed is None:
         if risk_replied:

@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
+from sqlalchemy import bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cocm import instruments
-from cocm.checkins.records import cancel_pending, complete_assessment, store_answer
+from cocm.checkins.records import cancel_pending, complete_assessment
 from cocm.conversation import Event
 from cocm.models import (
     Assessment,
+    AssessmentAnswer,
     Clinic,
     ConsentEvent,
     Contact,
@@ -41,11 +45,15 @@ class Inbound:
     message: Message
     conversation: Conversation | None
     now: datetime
+    loaded_assessment: Assessment | None = None  # the conversation's, loaded with it
     risk_item: QueueItem | None = None
 
     def assessment(self) -> Assessment | None:
         if self.conversation is None or self.conversation.assessment_id is None:
             return None
+        loaded = self.loaded_assessment
+        if loaded is not None and loaded.id == self.conversation.assessment_id:
+            return loaded
         return self.session.get(Assessment, self.conversation.assessment_id)
 
     def contact(self) -> Contact | None:
@@ -81,7 +89,32 @@ def apply_events(inbound: Inbound, events: tuple[Event, ...]) -> None:
 def _answer_stored(inbound: Inbound, data: dict) -> None:
     assessment = inbound.assessment()
     if assessment is not None:
-        store_answer(inbound.session, assessment.id, data["item"], data["value"], inbound.now)
+        _store_answer(inbound.session, assessment.id, data["item"], data["value"], inbound.now)
+
+
+def _store_answer(
+    session: Session, assessment_id: int, item_number: int, value: int, now: datetime
+) -> None:
+    """``cocm.checkins.records.store_answer`` in one statement: an answer replaces an earlier
+    one for the same item (the unique assessment_id, item_number), without reading it first."""
+    parameters = {"assessment_id": assessment_id, "item": item_number, "value": value, "now": now}
+    session.execute(_upsert_answer(session.get_bind().dialect.name), parameters)
+
+
+@cache
+def _upsert_answer(dialect: str):
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # The table, not the entity: a plain Core statement skips the ORM's bulk-insert machinery.
+    statement = insert(AssessmentAnswer.__table__).values(
+        assessment_id=bindparam("assessment_id"),
+        item_number=bindparam("item"),
+        value=bindparam("value"),
+        answered_at=bindparam("now"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["assessment_id", "item_number"],
+        set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
+    )
 
 
 def _assessment_completed(inbound: Inbound, data: dict) -> None:

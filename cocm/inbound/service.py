@@ -11,17 +11,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, make_transient_to_detached
 from twilio.twiml.messaging_response import MessagingResponse
 
 from cocm import conversation as engine
 from cocm import texts
-from cocm.checkins.records import close_conversation, open_conversation
+from cocm.checkins.records import close_conversation
 from cocm.checkins.state import from_json, patient_context, to_json
 from cocm.inbound.events import Inbound, apply_events
-from cocm.inbound.routing import find_clinic, find_patient, normalize_phone
+from cocm.inbound.routing import (
+    lock_open_conversation,
+    normalize_phone,
+    number_candidates,
+    route,
+)
 from cocm.models import Conversation, Message
 from cocm.risk.phrases import find_risk_phrase
 
@@ -70,19 +76,21 @@ def receive_sms(
     # endless 503s, so the character is replaced instead.
     body = body.replace("\x00", "\ufffd") if isinstance(body, str) else ""
     sid = (message_sid or "").strip()[:64] or None
-    if sid is not None:
-        earlier = session.scalar(select(Message).where(Message.twilio_sid == sid))
-        if earlier is not None:
-            return InboundResult(earlier.reply_twiml or twiml(), earlier, replayed=True)
-
     sender = normalize_phone(from_number)
-    clinic = find_clinic(session, to_number, messaging_service_sid)
+    to_e164 = normalize_phone(to_number)
+    to_numbers = number_candidates(to_number, to_e164)
+    found = route(session, sid, to_numbers, sender, messaging_service_sid)
+    if found.earlier is not None:
+        earlier = found.earlier
+        return InboundResult(earlier.reply_twiml or twiml(), earlier, replayed=True)
+
+    clinic = found.clinic
     message = Message(
         direction="inbound",
         clinic_id=clinic.id if clinic is not None else None,
         body=body,
         from_number=_number(sender, from_number),
-        to_number=_number(normalize_phone(to_number), to_number),
+        to_number=_number(to_e164, to_number),
         twilio_sid=sid,
         status="received",
         segments=texts.segments(body) if body else 0,
@@ -92,18 +100,21 @@ def receive_sms(
     if clinic is None:
         return _answer_unrouted(session, message, body, now)
 
-    patient = find_patient(session, clinic, sender)
-    conversation = open_conversation(session, patient.id, lock=True) if patient else None
+    patient = found.patient
+    conversation, assessment = (
+        lock_open_conversation(session, patient.id) if patient else (None, None)
+    )
     message.patient_id = patient.id if patient is not None else None
     message.conversation_id = conversation.id if conversation is not None else None
-    session.add(message)
-    session.flush()  # the text is stored before anything is done with it
-
+    # The engine is pure, so the replies are known before anything is written: the text and its
+    # replies go in together (one INSERT, its TwiML with it), in the same transaction as the rest.
     state = engine_state(conversation)
     outcome = engine.handle_inbound(
         state, patient_context(patient, clinic), body, now, opt_out_type=opt_out_type
     )
-    inbound = Inbound(session, clinic, patient, message, conversation, now)
+    _store(session, message, outcome.replies, now)
+
+    inbound = Inbound(session, clinic, patient, message, conversation, now, assessment)
     apply_events(inbound, outcome.events)
     if conversation is not None:
         if outcome.state is None:
@@ -111,8 +122,8 @@ def receive_sms(
         else:
             conversation.state = to_json(outcome.state)
             conversation.last_outbound_at = outcome.state.last_outbound_at
-
-    return _answer(session, message, outcome.replies, now)
+        session.flush()
+    return InboundResult(message.reply_twiml, message)
 
 
 def engine_state(conversation: Conversation | None) -> engine.ConversationState | None:
@@ -120,43 +131,63 @@ def engine_state(conversation: Conversation | None) -> engine.ConversationState 
     return from_json(conversation.state) if conversation is not None else None
 
 
-def _answer(
+def _store(
     session: Session, message: Message, replies: tuple[engine.Reply, ...], now: datetime
-) -> InboundResult:
-    """Record each reply as a sent outbound message and keep the TwiML for replays."""
-    for reply in replies:
-        session.add(
-            Message(
-                direction="outbound",
-                patient_id=message.patient_id,
-                clinic_id=message.clinic_id,
-                conversation_id=message.conversation_id,
-                kind=reply.kind,
-                body=reply.text,
-                from_number=message.to_number,
-                to_number=message.from_number,
-                status="sent",
-                segments=texts.segments(reply.text),
-                created_at=now,
-                status_at=now,
-            )
-        )
+) -> None:
+    """Store the inbound text with its TwiML (kept for replays) and each reply as a sent
+    outbound message. The text is stored before anything is done with it (events need its id).
+
+    One Core INSERT for all of them (the unit of work costs more than the statement here, on
+    every webhook); ``message`` then joins the session as the persistent row it now is.
+    """
     message.reply_twiml = twiml([reply.text for reply in replies])
-    session.flush()
-    return InboundResult(message.reply_twiml, message)
+    rows = [message] + [
+        Message(
+            direction="outbound",
+            patient_id=message.patient_id,
+            clinic_id=message.clinic_id,
+            conversation_id=message.conversation_id,
+            kind=reply.kind,
+            body=reply.text,
+            from_number=message.to_number,
+            to_number=message.from_number,
+            status="sent",
+            segments=texts.segments(reply.text),
+            created_at=now,
+            status_at=now,
+        )
+        for reply in replies
+    ]
+    values = [{column: getattr(row, column) for column in _MESSAGE_COLUMNS} for row in rows]
+    ids = session.execute(_insert_messages(), values).scalars().all()
+    for column, value in values[0].items():
+        setattr(message, column, value)  # each one set, so nothing is left to load later
+    message.id = ids[0]
+    make_transient_to_detached(message)
+    session.add(message)
+
+
+_MESSAGE_COLUMNS = tuple(c.key for c in Message.__table__.columns if c.key != "id")
+
+
+@cache
+def _insert_messages():
+    table = Message.__table__
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 def _answer_unrouted(session: Session, message: Message, body: str, now: datetime) -> InboundResult:
     # No clinic, so no queue and no care team; a risk phrase still gets the safety reply,
     # which names no clinic and no patient, and the operators are told loudly.
-    session.add(message)
-    session.flush()
-    log.warning("inbound text %s went to a number no clinic uses", message.id)
     replies: tuple[engine.Reply, ...] = ()
-    if find_risk_phrase(body):
-        log.error("risk phrase in inbound text %s to a number no clinic uses", message.id)
+    risk = bool(find_risk_phrase(body))
+    if risk:
         replies = (engine.Reply("safety_reply", texts.safety_reply("en")),)
-    return _answer(session, message, replies, now)
+    _store(session, message, replies, now)
+    log.warning("inbound text %s went to a number no clinic uses", message.id)
+    if risk:
+        log.error("risk phrase in inbound text %s to a number no clinic uses", message.id)
+    return InboundResult(message.reply_twiml, message)
 
 
 def _number(normalized: str | None, raw: str | None) -> str | None:

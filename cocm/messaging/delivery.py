@@ -26,6 +26,10 @@ HTTP timeout (``TWILIO_TIMEOUT_SECONDS``) plus one commit per message. We accept
 never resending an unconfirmed claim, which could lose a risk notice; Twilio's Messages API has no
 idempotency key that would close it. A crash before the request leaves the machine resends safely.
 
+A send costs four statements and the two commits: one SELECT of the row with its message, patient
+and clinics (``FOR UPDATE OF outbox``), the claim, then the two UPDATEs that record the answer.
+The rarer outcomes (cancel, defer, failure, retry) go through the ORM as before.
+
 ``deliver`` commits ``session`` (twice for a send): pass a session that holds no other work.
 """
 
@@ -35,8 +39,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from cocm.config import get_settings
 from cocm.messaging.errors import PermanentSendError, SendError, TransientSendError
@@ -45,7 +51,7 @@ from cocm.messaging.interface import SendResult, SmsSender
 from cocm.messaging.retry import MAX_ATTEMPTS, backoff_delay
 from cocm.messaging.status import later, normalize
 from cocm.messaging.twilio_sender import status_callback_url
-from cocm.messaging.window import in_window, next_allowed, window_for
+from cocm.messaging.window import DEFAULT_END, DEFAULT_START, in_window, next_allowed
 from cocm.models import Clinic, Message, OutboxItem, Patient, Staff
 
 log = logging.getLogger(__name__)
@@ -109,6 +115,47 @@ class _Outgoing:
     attempt: int
 
 
+_PatientClinic = aliased(Clinic)
+_MessageClinic = aliased(Clinic)
+# Everything deciding a send, in one statement: the outbox row (locked; see ``deliver``), its
+# message, the patient (or staff member), the patient's clinic (zone and window) and the
+# message's clinic (the number it goes from).
+_LOOK = (
+    select(
+        OutboxItem.status,
+        OutboxItem.attempts,
+        OutboxItem.not_before,
+        OutboxItem.locked_until,
+        OutboxItem.message_id,
+        Message.kind,
+        Message.body,
+        Message.status.label("message_status"),
+        Message.patient_id,
+        Message.staff_id,
+        Message.clinic_id,
+        Message.to_number,
+        Message.from_number,
+        Patient.sms_opted_out,
+        Patient.phone_problem,
+        Patient.phone_e164,
+        func.coalesce(Patient.timezone, _PatientClinic.timezone).label("zone"),
+        _PatientClinic.text_window_start,
+        _PatientClinic.text_window_end,
+        Staff.phone.label("staff_phone"),
+        _MessageClinic.sms_number,
+        _MessageClinic.messaging_service_sid,
+    )
+    .select_from(OutboxItem)
+    .join(Message, Message.id == OutboxItem.message_id)
+    .outerjoin(Patient, Patient.id == Message.patient_id)
+    .outerjoin(_PatientClinic, _PatientClinic.id == Patient.clinic_id)
+    .outerjoin(Staff, Staff.id == Message.staff_id)
+    .outerjoin(_MessageClinic, _MessageClinic.id == Message.clinic_id)
+    .where(OutboxItem.id == bindparam("outbox_id"))
+    .with_for_update(of=OutboxItem.__table__)
+)
+
+
 def deliver(
     session: Session,
     outbox_id: int,
@@ -124,26 +171,21 @@ def deliver(
     # FOR UPDATE (PostgreSQL; SQLite has one writer at a time) and *waiting*, not SKIP LOCKED:
     # nobody holds this row's lock across a send, only for a few statements (a claim, a
     # record, the sweeper, the hook writing enqueued_at), and skipping would drop this job with
-    # nobody to retry it until the sweeper's staleness limit. populate_existing: a long-lived
-    # session must not decide on what it read earlier.
-    item = session.scalar(
-        select(OutboxItem)
-        .where(OutboxItem.id == outbox_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if item is None:
+    # nobody to retry it until the sweeper's staleness limit. Core rows, not ORM objects: a
+    # long-lived session must not decide on what it read earlier, and the ORM's identity map
+    # and flush cost more than the statements themselves.
+    row = session.execute(_LOOK, {"outbox_id": outbox_id}).one_or_none()
+    if row is None:
         session.commit()
         return MISSING
-    outcome = _recheck(session, item, now)
+    outcome = _recheck(session, outbox_id, row, now)
     if outcome is not None:
         session.commit()
         return outcome
-    outgoing = _claim(session, item, now)
-    if outgoing is None:
-        session.commit()
-        return BUSY
+    outgoing = _claim(session, outbox_id, row, now)
     session.commit()
+    if outgoing is None:
+        return BUSY
 
     callback = status_callback or status_callback_url(get_settings().public_base_url)
     try:
@@ -159,84 +201,117 @@ def deliver(
     except Exception as exc:  # noqa: BLE001 - a sender bug must not leave the row in limbo
         log.error("sender %s raised %s for outbox %s", sender.name, type(exc).__name__, outbox_id)
         result = TransientSendError("internal", type(exc).__name__)
-    return _record(session, outbox_id, outgoing.attempt, result, now)
+    return _record(session, outbox_id, row, outgoing.attempt, result, now)
 
 
-def _recheck(session: Session, item: OutboxItem, now: datetime) -> str | None:
+def _write(session: Session, model: type, row_id: int, *where, **values) -> bool:
+    """UPDATE one row (``where``: extra compare-and-set conditions); True if it matched.
+
+    The caller's session may hold that row as an object from before (these statements bypass
+    the ORM): it gets the new values too, as if the ORM had written them.
+    """
+    done = (
+        session.execute(
+            update(model)
+            .where(model.id == row_id, *where)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    held = session.identity_map.get(identity_key(model, row_id)) if done else None
+    if held is not None:
+        for name, value in values.items():
+            set_committed_value(held, name, value)
+    return done
+
+
+def _recheck(session: Session, outbox_id: int, row: Row, now: datetime) -> str | None:
     """None when the row should be sent now; otherwise the outcome (changes are flushed)."""
-    if item.status in ("done", "failed", "cancelled"):
-        return f"already_{item.status}"
-    if item.status == "sending" and item.locked_until is not None and item.locked_until > now:
+    if row.status in ("done", "failed", "cancelled"):
+        return f"already_{row.status}"
+    if row.status == "sending" and row.locked_until is not None and row.locked_until > now:
         return BUSY
-    if item.not_before > now:
-        item.enqueued_at = None  # the sweeper takes it once due
+    if row.not_before > now:
+        _write(session, OutboxItem, outbox_id, enqueued_at=None)  # the sweeper takes it once due
         return NOT_DUE
-    message = session.get(Message, item.message_id, populate_existing=True)
-    if message.patient_id is not None:
-        patient = session.get(Patient, message.patient_id, populate_existing=True)
-        if patient.sms_opted_out and message.kind not in OPT_OUT_EXEMPT_KINDS:
-            return _cancel(item, message, "opted_out", now)
-        if patient.phone_problem:
-            return _cancel(item, message, "phone_problem", now)
-        if not patient.phone_e164:
-            return _cancel(item, message, "no_number", now)
-        message.to_number = patient.phone_e164
-        if message.kind not in WINDOW_EXEMPT_KINDS:
-            start, end = window_for(patient.clinic)
-            if not in_window(now, patient.zone, start, end):
-                item.status = "pending"
-                item.locked_until = None
-                item.enqueued_at = None
-                item.not_before = next_allowed(now, patient.zone, start, end)
+    if row.patient_id is not None:
+        if row.sms_opted_out and row.kind not in OPT_OUT_EXEMPT_KINDS:
+            return _cancel(session, outbox_id, row, "opted_out", now)
+        if row.phone_problem:
+            return _cancel(session, outbox_id, row, "phone_problem", now)
+        if not row.phone_e164:
+            return _cancel(session, outbox_id, row, "no_number", now)
+        if row.kind not in WINDOW_EXEMPT_KINDS:
+            start = max(row.text_window_start, DEFAULT_START)
+            end = min(row.text_window_end, DEFAULT_END)
+            if not in_window(now, row.zone, start, end):
+                _set_message(session, row, to_number=row.phone_e164)
+                _write(
+                    session,
+                    OutboxItem,
+                    outbox_id,
+                    status="pending",
+                    locked_until=None,
+                    enqueued_at=None,
+                    not_before=next_allowed(now, row.zone, start, end),
+                )
                 return DEFERRED
-    else:
-        staff = (
-            session.get(Staff, message.staff_id, populate_existing=True)
-            if message.staff_id
-            else None
-        )
-        if staff is None or not staff.phone:
-            _fail(session, item, message, "no_number", "no phone number on file", now)
-            return FAILED
-        message.to_number = staff.phone
-    session.flush()
+    elif not row.staff_phone:
+        item = session.get(OutboxItem, outbox_id, populate_existing=True)
+        message = session.get(Message, row.message_id, populate_existing=True)
+        _fail(session, item, message, "no_number", "no phone number on file", now)
+        return FAILED
     return None
 
 
-def _claim(session: Session, item: OutboxItem, now: datetime) -> _Outgoing | None:
-    """Take the row for this attempt (compare-and-set); None if someone else just did."""
-    message = item.message
-    clinic = session.get(Clinic, message.clinic_id) if message.clinic_id else None
-    from_number = (clinic.sms_number if clinic else None) or message.from_number
-    message.from_number = from_number
-    session.flush()
-    attempt = item.attempts + 1
-    claimed = session.execute(
-        update(OutboxItem)
-        .where(
-            OutboxItem.id == item.id,
-            OutboxItem.status == item.status,
-            OutboxItem.attempts == item.attempts,
-        )
-        .values(status="sending", attempts=attempt, locked_until=now + LEASE)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.expire(item)
-    if claimed != 1:
+def _claim(session: Session, outbox_id: int, row: Row, now: datetime) -> _Outgoing | None:
+    """Take the row for this attempt (compare-and-set); None if someone else just did.
+
+    The number is the patient's (or staff member's) current one, the sender the clinic's
+    current number, both written on the message with the claim."""
+    to = row.phone_e164 if row.patient_id is not None else row.staff_phone
+    from_number = row.sms_number or row.from_number
+    attempt = row.attempts + 1
+    if not _write(
+        session,
+        OutboxItem,
+        outbox_id,
+        OutboxItem.status == row.status,
+        OutboxItem.attempts == row.attempts,
+        status="sending",
+        attempts=attempt,
+        locked_until=now + LEASE,
+    ):
         return None
+    _set_message(session, row, to_number=to, from_number=from_number)
     return _Outgoing(
-        to=message.to_number,
-        body=message.body,
+        to=to,
+        body=row.body,
         from_number=from_number,
-        messaging_service_sid=clinic.messaging_service_sid if clinic else None,
+        messaging_service_sid=row.messaging_service_sid,
         attempt=attempt,
     )
 
 
+def _set_message(session: Session, row: Row, **values) -> None:
+    """Write ``values`` on the row's message, only those that differ from what was read."""
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    if changed:
+        _write(session, Message, row.message_id, **changed)
+
+
 def _record(
-    session: Session, outbox_id: int, attempt: int, result: SendResult | SendError, now: datetime
+    session: Session,
+    outbox_id: int,
+    row: Row,
+    attempt: int,
+    result: SendResult | SendError,
+    now: datetime,
 ) -> str:
     """Write down what the sender said, in the second commit."""
+    if isinstance(result, SendResult):
+        return _record_sent(session, outbox_id, row, attempt, result, now)
     item = session.scalar(
         select(OutboxItem)
         .where(OutboxItem.id == outbox_id)
@@ -246,23 +321,7 @@ def _record(
     message = (
         session.get(Message, item.message_id, populate_existing=True) if item is not None else None
     )
-    ours = item is not None and item.status == "sending" and item.attempts == attempt
-    if isinstance(result, SendResult):
-        if message is not None and message.twilio_sid is None:
-            message.twilio_sid = result.sid
-            message.status = later(message.status, _accepted(result.status))
-            message.status_at = now
-            message.error_code = None
-        if ours:
-            item.status = "done"
-            item.done_at = now
-            item.locked_until = None
-            item.last_error = None
-        else:
-            log.warning("outbox %s changed while attempt %s was sending", outbox_id, attempt)
-        session.commit()
-        return SENT if ours else SUPERSEDED
-    if not ours:
+    if item is None or item.status != "sending" or item.attempts != attempt:
         log.warning("outbox %s changed while attempt %s was failing", outbox_id, attempt)
         session.commit()
         return SUPERSEDED
@@ -284,20 +343,66 @@ def _record(
     return RETRY
 
 
+def _record_sent(
+    session: Session, outbox_id: int, row: Row, attempt: int, result: SendResult, now: datetime
+) -> str:
+    """The provider took it: the row is done if this attempt still holds it (compare-and-set on
+    status and attempt, the row's lock taken first as everywhere), and the message gets the
+    provider's sid unless it already has one."""
+    ours = _write(
+        session,
+        OutboxItem,
+        outbox_id,
+        OutboxItem.status == "sending",
+        OutboxItem.attempts == attempt,
+        status="done",
+        done_at=now,
+        locked_until=None,
+        last_error=None,
+    )
+    # The message's status as read before the send; if it moved since, decide on the new one.
+    status = later(row.message_status, _accepted(result.status))
+    recorded = _write(
+        session,
+        Message,
+        row.message_id,
+        Message.twilio_sid.is_(None),
+        Message.status == row.message_status,
+        twilio_sid=result.sid,
+        status=status,
+        status_at=now,
+        error_code=None,
+    )
+    if not recorded:
+        message = session.get(Message, row.message_id, populate_existing=True)
+        if message is not None and message.twilio_sid is None:
+            message.twilio_sid = result.sid
+            message.status = later(message.status, _accepted(result.status))
+            message.status_at = now
+            message.error_code = None
+    if not ours:
+        log.warning("outbox %s changed while attempt %s was sending", outbox_id, attempt)
+    session.commit()
+    return SENT if ours else SUPERSEDED
+
+
 def _accepted(provider_status: str) -> str:
     """A send the provider accepted counts as "sent" (whatever queue word it answered)."""
     return later("sent", normalize(provider_status) or "sent")
 
 
-def _cancel(item: OutboxItem, message: Message, why: str, now: datetime) -> str:
-    item.status = "cancelled"
-    item.done_at = now
-    item.locked_until = None
-    item.last_error = why
+def _cancel(session: Session, outbox_id: int, row: Row, why: str, now: datetime) -> str:
+    _write(
+        session,
+        OutboxItem,
+        outbox_id,
+        status="cancelled",
+        done_at=now,
+        locked_until=None,
+        last_error=why,
+    )
     # Messages have no "cancelled" status: a text that will never go is "failed" with the reason.
-    message.status = "failed"
-    message.error_code = why
-    message.status_at = now
+    _write(session, Message, row.message_id, status="failed", error_code=why, status_at=now)
     return CANCELLED
 
 

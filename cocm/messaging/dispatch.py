@@ -7,7 +7,7 @@
 - sends the *urgent* ones (risk notices to staff) right there, in this process, through
   ``deliver`` in a fresh session: they never wait on a queue. A transient failure leaves the row
   for the sweeper (with backoff); an unexpected error puts a job on the ``risk`` queue;
-- enqueues ``jobs.messaging.deliver_outbox(outbox_id)`` on the ``sms`` queue for the others and
+- enqueues delivery jobs (``cocm.messaging.delivery_jobs``) on the ``sms`` queue for the others and
   records ``enqueued_at``. If Redis is down it logs a warning (ids only, no PHI) and leaves the
   rows alone: the sweeper (``jobs.messaging.sweep_outbox``) finds rows never enqueued.
 
@@ -38,14 +38,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cocm import db
 from cocm.clock import utcnow
+from cocm.messaging.delivery_jobs import JOB_TIMEOUT, delivery_jobs
 from cocm.messaging.keys import PENDING_KEY, URGENT_KEY
 
 log = logging.getLogger(__name__)
 
 SMS_QUEUE = "sms"
 URGENT_FALLBACK_QUEUE = "risk"
-DELIVER_JOB = "jobs.messaging.deliver_outbox"
-JOB_TIMEOUT = 60  # seconds; one Twilio call is bounded by TWILIO_TIMEOUT_SECONDS
 
 QueueFactory = Callable[[str], Queue]
 _queue_factory: QueueFactory | None = None
@@ -93,22 +92,13 @@ def get_queue(name: str = SMS_QUEUE) -> Queue:
 
 
 def enqueue_deliveries(ids: Sequence[int], queue_name: str = SMS_QUEUE) -> bool:
-    """One ``deliver_outbox`` job per id, in one round trip. False if Redis could not take them."""
+    """The delivery jobs for ``ids`` (``cocm.messaging.delivery_jobs``: one per id for a few,
+    batches for many), in one round trip. False if Redis could not take them."""
     if not ids:
         return True
     try:
         queue = get_queue(queue_name)
-        queue.enqueue_many(
-            [
-                Queue.prepare_data(
-                    DELIVER_JOB,
-                    args=(outbox_id,),
-                    timeout=JOB_TIMEOUT,
-                    description=f"deliver outbox {outbox_id}",
-                )
-                for outbox_id in ids
-            ]
-        )
+        queue.enqueue_many(delivery_jobs(ids, queue_name))
     except (RedisError, OSError) as exc:
         log.warning(
             "Redis unavailable (%s): %d outbox row(s) left for the sweeper: %s",
@@ -120,22 +110,35 @@ def enqueue_deliveries(ids: Sequence[int], queue_name: str = SMS_QUEUE) -> bool:
     return True
 
 
+MARK_SLICE = 5_000
+
+
 def mark_enqueued(ids: Sequence[int]) -> None:
     """Record when the jobs were enqueued (the sweeper re-enqueues rows whose job was lost)."""
     from cocm.models import OutboxItem
 
+    ids = list(ids)
     try:
         with db.session_factory() as session:
-            session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id.in_(list(ids)), OutboxItem.status == "pending")
-                .values(enqueued_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
+            now = utcnow()
+            # In slices: PostgreSQL takes at most 65,535 parameters in one statement, and the
+            # morning's dispatch can enqueue 100,000 rows after one commit.
+            for start in range(0, len(ids), MARK_SLICE):
+                session.execute(
+                    update(OutboxItem)
+                    .where(
+                        OutboxItem.id.in_(ids[start : start + MARK_SLICE]),
+                        OutboxItem.status == "pending",
+                    )
+                    .values(enqueued_at=now)
+                    .execution_options(synchronize_session=False)
+                )
             session.commit()
     except SQLAlchemyError as exc:
-        # Harmless: the row looks never enqueued and the sweeper enqueues it again.
-        log.warning("could not record enqueued_at for outbox %s: %s", ids, type(exc).__name__)
+        # Harmless: the rows look never enqueued and the sweeper enqueues them again.
+        log.warning(
+            "could not record enqueued_at for %d outbox rows: %s", len(ids), type(exc).__name__
+        )
 
 
 def deliver_now(ids: Sequence[int]) -> None:

@@ -15,7 +15,11 @@ class AuditEvent(Base):
     """Who did what to which patient, when and from where. Rows are only ever added."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_patient_time", "patient_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_patient_time", "patient_id", "occurred_at"),
+        # A person's running timer is their latest timer event of the last hours (cocm.timer).
+        Index("ix_audit_events_staff_time", "staff_id", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = created_at()

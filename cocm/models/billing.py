@@ -26,6 +26,9 @@ class TimeEntry(Base):
         one_of("role", TIME_ROLES),
         CheckConstraint("minutes >= 0 AND minutes <= 600", name="minutes_range"),
         Index("ix_time_entries_patient_day", "patient_id", "performed_on"),
+        # The billing month: one month's entries, and an episode's entries before a month.
+        Index("ix_time_entries_day", "performed_on"),
+        Index("ix_time_entries_episode_day", "episode_id", "performed_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

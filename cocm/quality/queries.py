@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import CTE, and_, case, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from cocm.models import (
     Assessment,
@@ -31,8 +31,9 @@ from cocm.models import (
 )
 from cocm.models.enums import OPEN_EPISODE_STATUSES
 from cocm.quality.months import Month
+from cocm.registry.queries import SCORED, belongs, first_last_scores
 
-SCORED = ("PHQ-9", "GAD-7")
+__all__ = ["SCORED"]  # cocm.quality.measures names the instruments from here
 
 
 class EpisodeRow(NamedTuple):
@@ -108,17 +109,6 @@ def scope(clinic_id: int, months: Sequence[Month], care_manager_id: int | None =
     return query.cte("quality_scope")
 
 
-def _belongs(s: CTE, episode_col, moment_col) -> Any:
-    return or_(
-        episode_col == s.c.episode_id,
-        and_(
-            episode_col.is_(None),
-            func.date(moment_col) >= s.c.started_on,
-            or_(s.c.ended_on.is_(None), func.date(moment_col) <= s.c.ended_on),
-        ),
-    )
-
-
 def bucket_of(column, months: Sequence[Month]) -> Any:
     """-1 before the window, k for the window's k-th month (by its UTC bounds), else NULL."""
     whens = [(column < months[0].start_utc, literal(-1))]
@@ -173,7 +163,7 @@ def contacts(session: Session, s: CTE, months: Sequence[Month]) -> dict[int, tup
         select(s.c.episode_id, *columns)
         .join(s, s.c.patient_id == Contact.patient_id)
         .where(
-            _belongs(s, Contact.episode_id, Contact.occurred_at),
+            belongs(s, Contact.episode_id, Contact.occurred_at),
             Contact.occurred_at < months[-1].as_of,
         )
         .group_by(s.c.episode_id)
@@ -189,54 +179,10 @@ def contacts(session: Session, s: CTE, months: Sequence[Month]) -> dict[int, tup
 
 
 def scores(session: Session, s: CTE, months: Sequence[Month]) -> list[ScoreBucket]:
-    """First and last complete PHQ-9/GAD-7 per episode, instrument and month bucket: grouped,
-    then joined back to the assessments at those instants (the registry's approach)."""
-    bucket = bucket_of(Assessment.completed_at, months)
-    bounds = (
-        select(
-            s.c.episode_id,
-            s.c.patient_id,
-            Assessment.instrument,
-            bucket.label("bucket"),
-            func.min(Assessment.completed_at).label("first_at"),
-            func.max(Assessment.completed_at).label("last_at"),
-        )
-        .join(s, s.c.patient_id == Assessment.patient_id)
-        .where(
-            Assessment.status == "completed",
-            Assessment.total.is_not(None),
-            Assessment.instrument.in_(SCORED),
-            Assessment.completed_at < months[-1].as_of,
-            _belongs(s, Assessment.episode_id, Assessment.completed_at),
-        )
-        .group_by(s.c.episode_id, s.c.patient_id, Assessment.instrument, bucket)
-        .subquery("score_bounds")
-    )
-    first, latest = aliased(Assessment, name="first"), aliased(Assessment, name="latest")
-
-    def at(row, moment):
-        return and_(
-            row.patient_id == bounds.c.patient_id,
-            row.instrument == bounds.c.instrument,
-            row.completed_at == moment,
-            row.status == "completed",
-            row.total.is_not(None),
-        )
-
-    query = (
-        select(
-            bounds.c.episode_id,
-            bounds.c.instrument,
-            bounds.c.bucket,
-            bounds.c.first_at,
-            first.total,
-            bounds.c.last_at,
-            latest.total,
-        )
-        .select_from(bounds)
-        .join(first, at(first, bounds.c.first_at))
-        .join(latest, at(latest, bounds.c.last_at))
-        .order_by(first.id, latest.id)
+    """First and last complete PHQ-9/GAD-7 per episode, instrument and month bucket: the
+    registry's statement (``cocm.registry.queries.first_last_scores``) with a month bucket."""
+    query = first_last_scores(
+        s, bucket=bucket_of(Assessment.completed_at, months), before=months[-1].as_of
     )
     found: dict[tuple, ScoreBucket] = {}
     for row in session.execute(query):
@@ -258,7 +204,7 @@ def reviews(session: Session, s: CTE, months: Sequence[Month]) -> dict[int, tupl
         .join(s, s.c.patient_id == CaseReviewItem.patient_id)
         .where(
             CaseReviewItem.reviewed_at.is_not(None),
-            _belongs(s, CaseReviewItem.episode_id, CaseReviewItem.reviewed_at),
+            belongs(s, CaseReviewItem.episode_id, CaseReviewItem.reviewed_at),
         )
         .group_by(s.c.episode_id)
     )

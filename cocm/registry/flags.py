@@ -105,6 +105,13 @@ def _not_improving(code: str, pair, today: date) -> str | None:
     first, latest = pair
     if first is None or latest is None:
         return None
+    # Cheap answers first (the registry asks this for every episode of a clinic): too early,
+    # or already improved. Both are what ``is_not_improving`` itself would decide.
+    if today - first.on < outcomes.NOT_IMPROVING_AFTER or (
+        latest.on <= today
+        and outcomes.is_clinically_significant_improvement(first.total, latest.total)
+    ):
+        return None
     points = [(first.on, first.total), (latest.on, latest.total)]
     if not outcomes.is_not_improving(points, None, today):
         return None

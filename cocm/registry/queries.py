@@ -14,7 +14,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import CTE, Row, and_, case, func, literal, or_, select
+from sqlalchemy import CTE, Row, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from cocm.billing.rules import COUNTED_ROLES, UNCOUNTED_ACTIVITIES
@@ -68,7 +68,13 @@ def scope(
     return query.cte("scope")
 
 
-def _belongs(s: CTE, episode_col, moment_col) -> Any:
+def _rows(session: Session, query) -> Any:
+    """Run a Core select on the session's connection: plain rows, without the ORM's result
+    machinery (it costs more than the statement itself when a clinic has 20,000 episodes)."""
+    return session.connection().execute(query).all()
+
+
+def belongs(s: CTE, episode_col, moment_col) -> Any:
     """A row with ``episode_col`` belongs to the scope episode (see the module docstring)."""
     return or_(
         episode_col == s.c.episode_id,
@@ -107,35 +113,45 @@ def episodes(session: Session, s: CTE) -> list[Row]:
         .join(Clinic, Clinic.id == Patient.clinic_id)
         .outerjoin(manager, manager.id == Patient.care_manager_id)
     )
-    return list(session.execute(query))
+    return list(_rows(session, query))
 
 
-def scores(session: Session, s: CTE) -> dict[int, dict[str, tuple[Row, Row]]]:
-    """Baseline (first) and last complete PHQ-9 and GAD-7 per episode.
+def first_last_scores(s: CTE, *, bucket: Any = None, before: datetime | None = None) -> Select:
+    """The statement behind baseline and last scores, shared with the quality dashboard.
 
-    One statement: the first and last completion time per episode and instrument (GROUP BY),
-    joined back to the assessments at those times through the (patient, instrument, time)
-    index. This beats sorting every assessment with a window function, on SQLite and
-    PostgreSQL alike.
+    Per scope episode and instrument (and per ``bucket``, an expression over
+    ``Assessment.completed_at``, when given): the first and last complete PHQ-9 or GAD-7, as
+    columns episode_id, instrument, [bucket,] first_at, first_total, last_at, last_total.
+    ``before`` leaves out assessments completed at or after that moment. ``s`` needs the
+    columns episode_id, patient_id, started_on and ended_on.
+
+    The first and last completion times come from one GROUP BY, joined back to the
+    assessments at those times through the (patient, instrument, time) index; this beats
+    sorting every assessment with a window function, on SQLite and PostgreSQL alike. Rows come
+    ordered by the assessments' ids: when two share an instant, the later id comes last, and
+    callers keep the last row per key, as a list would.
     """
-    usable = and_(
+    conditions = [
         Assessment.status == "completed",
         Assessment.total.is_not(None),
         Assessment.instrument.in_(SCORED),
-        _belongs(s, Assessment.episode_id, Assessment.completed_at),
-    )
+        belongs(s, Assessment.episode_id, Assessment.completed_at),
+    ]
+    if before is not None:
+        conditions.append(Assessment.completed_at < before)
+    keys = [s.c.episode_id, s.c.patient_id, Assessment.instrument]
+    if bucket is not None:
+        keys.append(bucket.label("bucket"))
     bounds = (
         select(
-            s.c.episode_id,
-            s.c.patient_id,
-            Assessment.instrument,
+            *keys,
             func.min(Assessment.completed_at).label("first_at"),
             func.max(Assessment.completed_at).label("last_at"),
         )
         .join(s, s.c.patient_id == Assessment.patient_id)
-        .where(usable)
-        .group_by(s.c.episode_id, s.c.patient_id, Assessment.instrument)
-        .subquery("bounds")
+        .where(*conditions)
+        .group_by(*keys)
+        .subquery("score_bounds")
     )
     first, latest = aliased(Assessment, name="first"), aliased(Assessment, name="latest")
 
@@ -148,23 +164,28 @@ def scores(session: Session, s: CTE) -> dict[int, dict[str, tuple[Row, Row]]]:
             row.total.is_not(None),
         )
 
-    query = (
+    columns = [bounds.c.episode_id, bounds.c.instrument]
+    if bucket is not None:
+        columns.append(bounds.c.bucket)
+    return (
         select(
-            bounds.c.episode_id,
-            bounds.c.instrument,
-            first.total.label("first_total"),
+            *columns,
             bounds.c.first_at,
-            latest.total.label("last_total"),
+            first.total.label("first_total"),
             bounds.c.last_at,
+            latest.total.label("last_total"),
         )
         .select_from(bounds)
         .join(first, at(first, bounds.c.first_at))
         .join(latest, at(latest, bounds.c.last_at))
-        # Two assessments completed at the same instant: the later id wins, as it would in a list.
         .order_by(first.id, latest.id)
     )
+
+
+def scores(session: Session, s: CTE) -> dict[int, dict[str, tuple[Row, Row]]]:
+    """Baseline (first) and last complete PHQ-9 and GAD-7 per episode (``first_last_scores``)."""
     found: dict[int, dict[str, tuple[Row, Row]]] = defaultdict(dict)
-    for row in session.execute(query):
+    for row in _rows(session, first_last_scores(s)):
         found[row.episode_id][row.instrument] = (
             ScoreRow(row.first_total, row.first_at),
             ScoreRow(row.last_total, row.last_at),
@@ -181,7 +202,7 @@ def last_risk_answers(session: Session, s: CTE) -> dict[int, Any]:
         .where(Assessment.risk.is_(True), func.date(when) >= s.c.started_on)
         .group_by(s.c.episode_id)
     )
-    return {key: value for key, value in session.execute(query)}
+    return {key: value for key, value in _rows(session, query)}
 
 
 def queue_state(session: Session, s: CTE) -> dict[int, Row]:
@@ -204,7 +225,7 @@ def queue_state(session: Session, s: CTE) -> dict[int, Row]:
         .where(not_drill)
         .group_by(s.c.episode_id)
     )
-    return {row.episode_id: row for row in session.execute(query)}
+    return {row.episode_id: row for row in _rows(session, query)}
 
 
 def contact_summary(session: Session, s: CTE) -> dict[int, Row]:
@@ -240,7 +261,7 @@ def contact_summary(session: Session, s: CTE) -> dict[int, Row]:
             ).label("first_follow_up_at"),
         )
         .join(s, s.c.patient_id == Contact.patient_id)
-        .where(_belongs(s, Contact.episode_id, Contact.occurred_at))
+        .where(belongs(s, Contact.episode_id, Contact.occurred_at))
         .group_by(s.c.episode_id, s.c.patient_id)
         .subquery("contact_bounds")
     )
@@ -269,7 +290,7 @@ def contact_summary(session: Session, s: CTE) -> dict[int, Row]:
         # Two contacts at the same instant: the later id wins.
         .order_by(last.id, plan.id)
     )
-    return {row.episode_id: row for row in session.execute(query)}
+    return {row.episode_id: row for row in _rows(session, query)}
 
 
 def unanswered_streaks(session: Session, s: CTE) -> dict[int, int]:
@@ -279,7 +300,7 @@ def unanswered_streaks(session: Session, s: CTE) -> dict[int, int]:
     last_answered = (
         select(s.c.episode_id, func.max(Contact.occurred_at).label("answered_at"))
         .join(s, s.c.patient_id == Contact.patient_id)
-        .where(answered, _belongs(s, Contact.episode_id, Contact.occurred_at))
+        .where(answered, belongs(s, Contact.episode_id, Contact.occurred_at))
         .group_by(s.c.episode_id)
         .subquery("last_answered")
     )
@@ -289,7 +310,7 @@ def unanswered_streaks(session: Session, s: CTE) -> dict[int, int]:
         .outerjoin(last_answered, last_answered.c.episode_id == s.c.episode_id)
         .where(
             ~answered,
-            _belongs(s, Contact.episode_id, Contact.occurred_at),
+            belongs(s, Contact.episode_id, Contact.occurred_at),
             or_(
                 last_answered.c.answered_at.is_(None),
                 Contact.occurred_at > last_answered.c.answered_at,
@@ -297,7 +318,7 @@ def unanswered_streaks(session: Session, s: CTE) -> dict[int, int]:
         )
         .group_by(s.c.episode_id)
     )
-    return {episode_id: int(n) for episode_id, n in session.execute(query)}
+    return {episode_id: int(n) for episode_id, n in _rows(session, query)}
 
 
 def last_reviews(session: Session, s: CTE) -> dict[int, Any]:
@@ -307,11 +328,11 @@ def last_reviews(session: Session, s: CTE) -> dict[int, Any]:
         .join(s, s.c.patient_id == CaseReviewItem.patient_id)
         .where(
             CaseReviewItem.reviewed_at.is_not(None),
-            _belongs(s, CaseReviewItem.episode_id, CaseReviewItem.reviewed_at),
+            belongs(s, CaseReviewItem.episode_id, CaseReviewItem.reviewed_at),
         )
         .group_by(s.c.episode_id)
     )
-    return {key: value for key, value in session.execute(query)}
+    return {key: value for key, value in _rows(session, query)}
 
 
 def measures_due(session: Session, s: CTE) -> dict[int, Any]:
@@ -322,7 +343,7 @@ def measures_due(session: Session, s: CTE) -> dict[int, Any]:
         .where(MeasurementSchedule.active.is_(True))
         .group_by(s.c.episode_id)
     )
-    return {key: value for key, value in session.execute(query)}
+    return {key: value for key, value in _rows(session, query)}
 
 
 def minutes(session: Session, s: CTE, month_start: date, month_end: date) -> dict[int, Row]:
@@ -379,12 +400,15 @@ def minutes(session: Session, s: CTE, month_start: date, month_end: date) -> dic
         ).label("month_minutes"),
         func.min(per_contact.c.day).label("first_day"),
     ).group_by(per_contact.c.episode_id)
-    return {row.episode_id: row for row in session.execute(query)}
+    return {row.episode_id: row for row in _rows(session, query)}
 
 
 __all__ = [
+    "SCORED",
+    "belongs",
     "contact_summary",
     "episodes",
+    "first_last_scores",
     "last_reviews",
     "last_risk_answers",
     "measures_due",

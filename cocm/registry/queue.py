@@ -183,6 +183,27 @@ def due_at(
     return business_deadline(opened_at, tz_name, hours_end, open_weekdays)
 
 
+_ITEM_COLUMNS = (
+    "id",
+    "clinic_id",
+    "patient_id",
+    "kind",
+    "priority",
+    "status",
+    "reason",
+    "is_drill",
+    "opened_at",
+    "claimed_by_id",
+    "acknowledged_at",
+    "closed_at",
+    "outcome",
+    "outcome_note",
+    "next_step",
+    "message_id",
+    "assessment_id",
+)
+
+
 def _items_query(
     clinic_ids: Collection[int],
     *,
@@ -194,7 +215,8 @@ def _items_query(
     claimer, closer = aliased(Staff), aliased(Staff)
     query = (
         select(
-            QueueItem,
+            # Columns, not the entity: a list of hundreds of items needs no identity map.
+            *(QueueItem.__table__.c[name] for name in _ITEM_COLUMNS),
             Patient.first_name,
             Patient.last_name,
             Patient.mrn,
@@ -256,17 +278,17 @@ def queue_rows(
     else:
         query = _items_query(clinic_ids, closed=closed, who=who, staff_id=staff_id, now=now)
     rows: list[QueueRow] = []
-    for found in session.execute(query):
-        item = found[0]
+    session.flush()  # what session.execute's autoflush would do; the reads below go around it
+    for item in session.connection().execute(query).all():
         rows.append(
             QueueRow(
                 id=item.id,
                 clinic_id=item.clinic_id,
-                clinic_name=found.clinic_name,
-                clinic_timezone=found.clinic_timezone,
+                clinic_name=item.clinic_name,
+                clinic_timezone=item.clinic_timezone,
                 patient_id=item.patient_id,
-                patient_name=f"{found.last_name}, {found.first_name}" if found.last_name else None,
-                mrn=found.mrn,
+                patient_name=f"{item.last_name}, {item.first_name}" if item.last_name else None,
+                mrn=item.mrn,
                 kind=item.kind,
                 priority=item.priority,
                 status=item.status,
@@ -274,10 +296,10 @@ def queue_rows(
                 is_drill=item.is_drill,
                 opened_at=item.opened_at,
                 claimed_by_id=item.claimed_by_id,
-                claimed_by=found.claimed_by,
+                claimed_by=item.claimed_by,
                 acknowledged_at=item.acknowledged_at,
                 closed_at=item.closed_at,
-                closed_by=found.closed_by,
+                closed_by=item.closed_by,
                 outcome=item.outcome,
                 outcome_note=item.outcome_note,
                 next_step=item.next_step,
@@ -286,10 +308,10 @@ def queue_rows(
                 due_at=due_at(
                     item.priority,
                     item.opened_at,
-                    escalation_minutes=found.escalation_minutes,
-                    tz_name=found.clinic_timezone,
-                    hours_end=found.hours_end,
-                    open_weekdays=found.open_weekdays,
+                    escalation_minutes=item.escalation_minutes,
+                    tz_name=item.clinic_timezone,
+                    hours_end=item.hours_end,
+                    open_weekdays=item.open_weekdays,
                 ),
                 now=now,
             )
@@ -330,7 +352,7 @@ def last_messages(
         select(ranked).where(ranked.c.rn <= count).order_by(ranked.c.patient_id, ranked.c.rn.desc())
     )
     found: dict[int, list[MessageLine]] = defaultdict(list)
-    for row in session.execute(query):
+    for row in session.connection().execute(query).all():
         found[row.patient_id].append(
             MessageLine(row.direction, row.body, row.created_at, row.status)
         )
@@ -364,7 +386,7 @@ def last_scores(session: Session, patient_ids: Collection[int]) -> dict[int, dic
         .subquery("ranked_scores")
     )
     found: dict[int, dict[str, ScoreLine]] = defaultdict(dict)
-    for row in session.execute(select(ranked).where(ranked.c.rn == 1)):
+    for row in session.connection().execute(select(ranked).where(ranked.c.rn == 1)).all():
         found[row.patient_id][row.instrument] = ScoreLine(
             row.instrument, row.total, row.severity, row.completed_at
         )

@@ -9,12 +9,14 @@ in ``cocm.registry.flags``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from cocm import instruments
@@ -120,19 +122,25 @@ class RegistryRow:
 
 @dataclass
 class Registry:
-    """The rows asked for, with per-flag counts and the total over the rows before the flag
-    filter (the chips)."""
+    """The rows asked for (a window of them when paged), with per-flag counts and the total over
+    the rows before the flag filter (the chips), and how many rows matched the filter."""
 
     rows: list[RegistryRow]
     counts: dict[str, int]
     total: int
+    matching: int | None = None  # rows after the flag filter, before any window; None: len(rows)
+    offset: int = 0  # where ``rows`` starts among the matching rows
+
+    def __post_init__(self) -> None:
+        if self.matching is None:
+            self.matching = len(self.rows)
 
 
 SORTS: dict[str, Callable[[RegistryRow], object]] = {
     "priority": lambda r: (
         "risk" not in r.flags,
         "not_improving" not in r.flags,
-        not any(f in r.flags for f in OVERDUE_FLAGS),
+        r.flags.keys().isdisjoint(OVERDUE_FLAGS),
         r.last_name.lower(),
         r.first_name.lower(),
     ),
@@ -158,14 +166,15 @@ SORTS: dict[str, Callable[[RegistryRow], object]] = {
 
 def sort_rows(rows: list[RegistryRow], sort: str, descending: bool = False) -> list[RegistryRow]:
     """Rows ordered by one column; rows without a value go last in either direction."""
-    key = SORTS[sort]
-    with_value = [r for r in rows if key(r) is not None]
-    without = [r for r in rows if key(r) is None]
-    name = SORTS["patient"]
-    without.sort(key=name)
-    with_value.sort(key=name)
-    with_value.sort(key=key, reverse=descending and sort != "priority")
-    return with_value + without
+    key, name = SORTS[sort], SORTS["patient"]
+    # Each key computed once: a clinic lead's registry sorts 20,000 rows.
+    keyed = [(key(r), name(r), r) for r in rows]
+    with_value = [k for k in keyed if k[0] is not None]
+    without = [k for k in keyed if k[0] is None]
+    without.sort(key=lambda k: k[1])
+    with_value.sort(key=lambda k: k[1])
+    with_value.sort(key=lambda k: k[0], reverse=descending and sort != "priority")
+    return [k[2] for k in with_value] + [k[2] for k in without]
 
 
 @lru_cache(maxsize=64)
@@ -195,15 +204,50 @@ def _score(code: str, pair, zone: ZoneInfo) -> tuple[Score, tuple]:
     return score, points
 
 
+# Sorts decided by the flags and the name alone: every episode's flags are computed anyway (the
+# chips count them), so the full rows are built only for the window asked for.
+_LIGHT_SORTS = ("priority", "patient")
+
+
+@dataclass
+class _Draft:
+    """One episode with its flags: enough to count, filter and order by a light sort."""
+
+    ep: Row
+    zone: ZoneInfo
+    facts: Facts
+    flags: dict[str, str]
+    first_name: str
+    last_name: str
+
+
+def _points(pair, zone: ZoneInfo) -> tuple:
+    """The baseline and last score as the flags need them (local dates)."""
+    first, latest = pair if pair else (None, None)
+    if first is None or latest is None:
+        return (None, None)
+    return (
+        ScorePoint(first.total, _local(first.completed_at, zone)),
+        ScorePoint(latest.total, _local(latest.completed_at, zone)),
+    )
+
+
 def registry(
     session: Session,
     clinic_ids: Collection[int],
     filters: RegistryFilters | None,
     today: date,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> Registry:
     """The registry for ``clinic_ids`` as seen on ``today`` (the viewer's local date).
 
-    Eleven statements whatever the number of episodes. Reads only; the caller audits.
+    ``offset`` and ``limit`` ask for a window of the sorted, filtered rows (a page; an offset
+    past the end gives the last one); the counts, ``total`` and ``matching`` cover every row.
+    Eleven statements whatever the number of episodes. Every episode's flags are decided (the
+    chips count them); full rows are built for the window only, unless the sort needs them
+    all. Reads only; the caller audits.
     """
     filters = filters or RegistryFilters()
     allowed = set(clinic_ids)
@@ -219,110 +263,148 @@ def registry(
     )
     month_start = today.replace(day=1)
     month_end = add_months(month_start, 1)
-    rules = rule_set_for(month_start)
 
+    session.flush()  # the statements run on the connection, without the session's autoflush
     base = queries.episodes(session, s)
-    scores = queries.scores(session, s)
-    risk_answers = queries.last_risk_answers(session, s)
-    queue = queries.queue_state(session, s)
-    contacts = queries.contact_summary(session, s)
-    streaks = queries.unanswered_streaks(session, s)
-    reviews = queries.last_reviews(session, s)
-    due = queries.measures_due(session, s)
-    minutes = queries.minutes(session, s, month_start, month_end)
-    rec_overdue = overdue_flags(session, s, today)  # case review's open recommendations
-
-    rows: list[RegistryRow] = []
-    for ep in base:
-        zone = _zone(ep.timezone or ep.clinic_timezone)
-        ep_scores = scores.get(ep.episode_id, {})
-        phq9, phq9_points = _score("PHQ-9", ep_scores.get("PHQ-9"), zone)
-        gad7, gad7_points = _score("GAD-7", ep_scores.get("GAD-7"), zone)
-        q = queue.get(ep.episode_id)
-        risk_moments = [
-            m for m in (risk_answers.get(ep.episode_id), q.last_risk_item_at if q else None) if m
-        ]
-        c = contacts.get(ep.episode_id)
-        review_at = reviews.get(ep.episode_id)
-        facts = Facts(
-            enrolled_on=ep.started_on,
-            phq9=phq9_points,
-            gad7=gad7_points,
-            open_urgent=int(q.open_urgent or 0) if q else 0,
-            last_risk_on=_local(max(risk_moments), zone) if risk_moments else None,
-            initial_assessment_on=_local(c.initial_at, zone) if c else None,
-            first_follow_up_on=_local(c.first_follow_up_at, zone) if c else None,
-            last_contact_on=_local(c.last_at, zone) if c else None,
-            next_contact_on=_local(c.next_contact_at, zone) if c else None,
-            measure_due_on=_local(due.get(ep.episode_id), zone),
-            last_review_on=_local(review_at, zone),
-            opted_out=ep.sms_opted_out,
-            phone_problem=ep.phone_problem,
-            unanswered_streak=streaks.get(ep.episode_id, 0),
-        )
-        flags = compute_flags(facts, today)
-        if ep.episode_id in rec_overdue:
-            flags["recommendation_overdue"] = rec_overdue[ep.episode_id]
-        written = (c.last_next_action or c.plan_next_action) if c else None
-        m = minutes.get(ep.episode_id)
-        month_minutes = int(m.month_minutes or 0) if m else 0
-        initial = m is None or m.first_day is None or m.first_day >= month_start
-        if ep.program == "bhi":
-            threshold, code = rules.bhi_min_minutes, BHI_CODE
-        else:
-            t = rules.thresholds(initial)
-            threshold, code = t.base_from, t.base_code
-        upcoming = rules.next_threshold(ep.program, month_minutes, initial)
-        rows.append(
-            RegistryRow(
-                episode_id=ep.episode_id,
-                patient_id=ep.patient_id,
-                clinic_id=ep.clinic_id,
-                clinic_name=ep.clinic_name,
-                first_name=ep.first_name,
-                last_name=ep.last_name,
-                mrn=ep.mrn,
-                care_manager_id=ep.care_manager_id,
-                care_manager=ep.care_manager,
-                status=ep.status,
-                program=ep.program,
-                enrolled_on=ep.started_on,
-                weeks_in_treatment=max(0, (today - ep.started_on).days // 7),
-                phq9=phq9,
-                gad7=gad7,
-                last_contact_on=facts.last_contact_on,
-                last_contact_outcome=c.last_outcome if c else None,
-                next_contact_on=facts.next_contact_on,
-                next_contact_confirmed=bool(c and c.next_contact_confirmed_at),
-                reschedule_requested=bool(c and c.reschedule_requested_at),
-                next_action=written or suggested_action(flags),
-                next_action_suggested=not written and bool(flags),
-                next_measure_on=facts.measure_due_on,
-                minutes_month=month_minutes,
-                month_kind="initial" if initial else "later",
-                threshold_minutes=threshold,
-                threshold_code=code,
-                next_code=upcoming.code if upcoming else None,
-                minutes_to_next=upcoming.minutes_needed if upcoming else None,
-                flags=flags,
-            )
-        )
-    counts, total = flag_counts(rows), len(rows)
+    found = _Found(
+        scores=queries.scores(session, s),
+        risk_answers=queries.last_risk_answers(session, s),
+        queue=queries.queue_state(session, s),
+        contacts=queries.contact_summary(session, s),
+        streaks=queries.unanswered_streaks(session, s),
+        reviews=queries.last_reviews(session, s),
+        due=queries.measures_due(session, s),
+        minutes=queries.minutes(session, s, month_start, month_end),
+        rec_overdue=overdue_flags(session, s, today),  # case review's open recommendations
+        rules=rule_set_for(month_start),
+        month_start=month_start,
+        today=today,
+    )
+    drafts = [_draft(ep, found) for ep in base]
+    counts, total = flag_counts(drafts), len(drafts)
     if filters.flag:
-        rows = [r for r in rows if matches(r, filters.flag)]
-    return Registry(
-        rows=sort_rows(rows, filters.sort, filters.descending), counts=counts, total=total
+        drafts = [d for d in drafts if matches(d, filters.flag)]
+    if limit is not None and offset >= len(drafts):
+        offset = max(0, (len(drafts) - 1) // limit * limit)  # past the end: the last page
+    end = None if limit is None else offset + limit
+    if filters.sort in _LIGHT_SORTS:
+        window = sort_rows(drafts, filters.sort, filters.descending)[offset:end]
+        rows = [_row(d, found) for d in window]
+    else:
+        rows = [_row(d, found) for d in drafts]
+        rows = sort_rows(rows, filters.sort, filters.descending)[offset:end]
+    return Registry(rows=rows, counts=counts, total=total, matching=len(drafts), offset=offset)
+
+
+@dataclass
+class _Found:
+    """What the statements found, per episode id, and the month they were asked about."""
+
+    scores: dict
+    risk_answers: dict
+    queue: dict
+    contacts: dict
+    streaks: dict
+    reviews: dict
+    due: dict
+    minutes: dict
+    rec_overdue: dict
+    rules: Any
+    month_start: date
+    today: date
+
+
+def _draft(ep: Row, found: _Found) -> _Draft:
+    """An episode's facts and flags."""
+    zone = _zone(ep.timezone or ep.clinic_timezone)
+    ep_scores = found.scores.get(ep.episode_id, {})
+    q = found.queue.get(ep.episode_id)
+    risk_moments = [
+        m for m in (found.risk_answers.get(ep.episode_id), q.last_risk_item_at if q else None) if m
+    ]
+    c = found.contacts.get(ep.episode_id)
+    facts = Facts(
+        enrolled_on=ep.started_on,
+        phq9=_points(ep_scores.get("PHQ-9"), zone),
+        gad7=_points(ep_scores.get("GAD-7"), zone),
+        open_urgent=int(q.open_urgent or 0) if q else 0,
+        last_risk_on=_local(max(risk_moments), zone) if risk_moments else None,
+        initial_assessment_on=_local(c.initial_at, zone) if c else None,
+        first_follow_up_on=_local(c.first_follow_up_at, zone) if c else None,
+        last_contact_on=_local(c.last_at, zone) if c else None,
+        next_contact_on=_local(c.next_contact_at, zone) if c else None,
+        measure_due_on=_local(found.due.get(ep.episode_id), zone),
+        last_review_on=_local(found.reviews.get(ep.episode_id), zone),
+        opted_out=ep.sms_opted_out,
+        phone_problem=ep.phone_problem,
+        unanswered_streak=found.streaks.get(ep.episode_id, 0),
+    )
+    flags = compute_flags(facts, found.today)
+    if ep.episode_id in found.rec_overdue:
+        flags["recommendation_overdue"] = found.rec_overdue[ep.episode_id]
+    return _Draft(ep, zone, facts, flags, ep.first_name, ep.last_name)
+
+
+def _row(draft: _Draft, found: _Found) -> RegistryRow:
+    """The full registry row of a drafted episode."""
+    ep, zone, facts, flags = draft.ep, draft.zone, draft.facts, draft.flags
+    today, month_start, rules = found.today, found.month_start, found.rules
+    ep_scores = found.scores.get(ep.episode_id, {})
+    phq9, _ = _score("PHQ-9", ep_scores.get("PHQ-9"), zone)
+    gad7, _ = _score("GAD-7", ep_scores.get("GAD-7"), zone)
+    c = found.contacts.get(ep.episode_id)
+    written = (c.last_next_action or c.plan_next_action) if c else None
+    m = found.minutes.get(ep.episode_id)
+    month_minutes = int(m.month_minutes or 0) if m else 0
+    initial = m is None or m.first_day is None or m.first_day >= month_start
+    if ep.program == "bhi":
+        threshold, code = rules.bhi_min_minutes, BHI_CODE
+    else:
+        t = rules.thresholds(initial)
+        threshold, code = t.base_from, t.base_code
+    upcoming = rules.next_threshold(ep.program, month_minutes, initial)
+    return RegistryRow(
+        episode_id=ep.episode_id,
+        patient_id=ep.patient_id,
+        clinic_id=ep.clinic_id,
+        clinic_name=ep.clinic_name,
+        first_name=ep.first_name,
+        last_name=ep.last_name,
+        mrn=ep.mrn,
+        care_manager_id=ep.care_manager_id,
+        care_manager=ep.care_manager,
+        status=ep.status,
+        program=ep.program,
+        enrolled_on=ep.started_on,
+        weeks_in_treatment=max(0, (today - ep.started_on).days // 7),
+        phq9=phq9,
+        gad7=gad7,
+        last_contact_on=facts.last_contact_on,
+        last_contact_outcome=c.last_outcome if c else None,
+        next_contact_on=facts.next_contact_on,
+        next_contact_confirmed=bool(c and c.next_contact_confirmed_at),
+        reschedule_requested=bool(c and c.reschedule_requested_at),
+        next_action=written or suggested_action(flags),
+        next_action_suggested=not written and bool(flags),
+        next_measure_on=facts.measure_due_on,
+        minutes_month=month_minutes,
+        month_kind="initial" if initial else "later",
+        threshold_minutes=threshold,
+        threshold_code=code,
+        next_code=upcoming.code if upcoming else None,
+        minutes_to_next=upcoming.minutes_needed if upcoming else None,
+        flags=flags,
     )
 
 
-def matches(row: RegistryRow, flag: str) -> bool:
+def matches(row: RegistryRow | _Draft, flag: str) -> bool:
     """Whether a row is shown under a flag chip (a single flag or a group such as case review)."""
     if flag in GROUP_FILTERS:
         return any(f in row.flags for f in GROUP_FILTERS[flag][1])
     return flag in row.flags
 
 
-def flag_counts(rows: list[RegistryRow]) -> dict[str, int]:
+def flag_counts(rows: Sequence[RegistryRow | _Draft]) -> dict[str, int]:
     """How many rows carry each flag (and each group), zero included, in chip order."""
     counted = Counter(f for r in rows for f in r.flags)
     counts = {name: counted.get(name, 0) for name in FLAGS}

@@ -15,7 +15,7 @@ from cocm.billing.export import format_codes
 from cocm.billing.worklist import DEFAULT_MAX_GAP
 from cocm.clock import utcnow
 from cocm.models import Clinic, Patient
-from cocm.quality.billing_report import CHECKS, month_report
+from cocm.quality.billing_report import CHECKS, PER_PAGE, SHOW, month_report
 from cocm.quality.months import label, last_month, local_today, parse_month, shift, title
 from cocm.quality.packet import audit_packet
 from cocm.registry.display import Display
@@ -23,6 +23,12 @@ from staff_app.access import CLINICAL_ROLES, audit, clinic_ids, has_role, roles_
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 BILLING_ROLES = ("clinic_lead", "admin")
+SHOW_LABELS = (
+    ("all", "All rows"),
+    ("billable", "Billable"),
+    ("missing", "Missing evidence"),
+    ("under", "No code yet"),
+)
 
 
 def _clinics() -> list[Clinic]:
@@ -68,20 +74,34 @@ def month():
     if chosen is None:
         return _bad_month(clinics, clinic, request.args.get("month"))
     year, month_number = chosen
+    show = request.args.get("show", "all")
+    show = show if show in SHOW else "all"
     now = utcnow()
     report = month_report(
-        db.Session, clinic.id, year, month_number, local_today(clinic.timezone, now)
+        db.Session,
+        clinic.id,
+        year,
+        month_number,
+        local_today(clinic.timezone, now),
+        show=show,
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=PER_PAGE,
     )
+    # The patients named on this page are the ones seen; the CSV export audits the month.
     audit(
         "billing_month_view",
         clinic_id=clinic.id,
         month=report.label,
-        rows=len(report.rows),
+        rows=report.shown,
+        page=report.page,
         patient_ids=report.patient_ids,
     )
 
     def month_url(y: int, m: int) -> str:
         return url_for("billing.month", month=label(y, m), clinic=clinic.id)
+
+    def page_url(page: int = 1, show: str = show) -> str:
+        return url_for("billing.month", month=report.label, clinic=clinic.id, show=show, page=page)
 
     return render_template(
         "billing/month.html",
@@ -92,6 +112,8 @@ def month():
         clinics=clinics,
         checks=CHECKS,
         fmt=Display(clinic.timezone, now),
+        page_url=page_url,
+        shows=SHOW_LABELS,
         previous_url=month_url(*shift(year, month_number, -1)),
         next_url=month_url(*shift(year, month_number, 1)),
         export_url=url_for("billing.export", month=report.label, clinic=clinic.id),

@@ -1,7 +1,7 @@
 """The patient chart: who the patient is, how they are doing, and what happens next.
 
-Every view is audited (``patient_or_404`` writes the chart_view event); a patient of another
-clinic is a 404.
+Every view is audited (a chart_view event, written once the chart is loaded); a patient of
+another clinic is a 404 and is not audited.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from cocm.registry import FLAGS
 from cocm.registry.chart import TRENDED, load_chart
 from cocm.registry.display import Display
 from cocm.registry.queue import KIND_LABELS
-from staff_app.access import CLINICAL_ROLES, clinic_ids, patient_or_404, roles_required
+from staff_app.access import CLINICAL_ROLES, audit, clinic_ids, roles_required
 
 bp = Blueprint("chart", __name__)
 
@@ -61,12 +61,13 @@ def _endpoints() -> dict:
 @bp.route("/patients/<int:patient_id>")
 @roles_required(*CLINICAL_ROLES)
 def show(patient_id: int):
-    patient = patient_or_404(patient_id, *CLINICAL_ROLES)
     now = utcnow()
-    fmt = Display(patient.zone, now)
-    chart = load_chart(db.Session, patient_id, clinic_ids(*CLINICAL_ROLES), fmt.local(now).date())
+    # load_chart checks the clinic as patient_or_404 would: one statement fewer per view.
+    chart = load_chart(db.Session, patient_id, clinic_ids(*CLINICAL_ROLES), now=now)
     if chart is None:
         abort(404)
+    audit("chart_view", patient=chart.patient)
+    fmt = Display(chart.patient.zone, now)
     trends = [
         {
             "code": code,

@@ -114,22 +114,25 @@ def _today(clinics: list[Clinic]) -> date:
     return Display(zone, utcnow()).local(utcnow()).date()
 
 
-def _load():
+def _load(page: int | None = None):
+    """The registry as asked for; ``page``: only that page's rows (the counts cover all)."""
     allowed = clinic_ids(*CLINICAL_ROLES)
     clinics = _clinics(allowed)
     filters, params = _read_filters(request.args, allowed)
     today = _today(clinics)
-    result = registry(db.Session, allowed, filters, today)
+    window = {} if page is None else {"offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE}
+    result = registry(db.Session, allowed, filters, today, **window)
     return allowed, clinics, filters, params, today, result
 
 
 @bp.route("")
 @roles_required(*CLINICAL_ROLES)
 def index():
-    allowed, clinics, filters, params, today, result = _load()
-    pages = max(1, -(-len(result.rows) // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    shown = result.rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    asked = max(request.args.get("page", 1, type=int), 1)
+    allowed, clinics, filters, params, today, result = _load(page=asked)
+    pages = max(1, -(-result.matching // PAGE_SIZE))
+    page = result.offset // PAGE_SIZE + 1  # a page past the end shows the last one
+    shown = result.rows
     audit(
         "registry_view",
         rows=len(shown),
@@ -153,7 +156,7 @@ def index():
         "registry/index.html",
         result=result,
         rows=shown,
-        matching=len(result.rows),
+        matching=result.matching,
         page=page,
         pages=pages,
         first=(page - 1) * PAGE_SIZE + 1,

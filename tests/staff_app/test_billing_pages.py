@@ -231,3 +231,52 @@ def test_a_running_month_says_so_and_links_the_worklist(lead):
     assert page.status_code == 200
     assert "This month is not over yet" in page.text
     assert "No countable minutes were logged in April 2026." in page.text
+
+
+def test_the_month_comes_a_page_at_a_time_with_the_whole_months_totals(
+    lead, riverside, monkeypatch
+):
+    import staff_app.views.billing as billing_views
+
+    monkeypatch.setattr(billing_views, "PER_PAGE", 2)
+    clinic = riverside.clinic.id
+    first = lead.get(f"/billing?month=2026-03&clinic={clinic}").text
+    assert _rows(first) == ["Avery Adams", "Blake Brown"]
+    assert "Page 1 of 2" in first and "4 with minutes" in first
+    assert f"/billing?month=2026-03&amp;clinic={clinic}&amp;show=all&amp;page=2" in first
+    second = lead.get(f"/billing?month=2026-03&clinic={clinic}&show=all&page=2").text
+    assert _rows(second) == ["Casey Clark", "Drew Diaz"]
+    for html in (first, second):  # the totals are the month's, whichever page
+        totals = html[
+            html.index('id="totals-h"') : html.index("</table>", html.index('id="totals-h"'))
+        ]
+        assert re.findall(r"<td>(\w+)</td><td class=\"num\">(\d+)</td>", totals) == [
+            ("99492", "1"),
+            ("99493", "1"),
+            ("99494", "1"),
+        ]
+    # The page audited names the patients on it.
+    assert sorted(_audit("billing_month_view").detail["patient_ids"]) == sorted(
+        [riverside.patients["clark"], riverside.patients["diaz"]]
+    )
+    # A page past the end shows the last; a filter keeps the rows of one kind.
+    assert _rows(lead.get(f"/billing?month=2026-03&clinic={clinic}&page=9").text) == [
+        "Casey Clark",
+        "Drew Diaz",
+    ]
+    missing = lead.get(f"/billing?month=2026-03&clinic={clinic}&show=missing").text
+    assert _rows(missing) == ["Drew Diaz"] and "Page 1 of" not in missing
+    billable = lead.get(f"/billing?month=2026-03&clinic={clinic}&show=billable").text
+    assert _rows(billable) == ["Avery Adams", "Blake Brown"]
+    assert _rows(lead.get(f"/billing?month=2026-03&clinic={clinic}&show=nonsense").text) == [
+        "Avery Adams",
+        "Blake Brown",
+    ]
+    # The export is still the whole month.
+    export = lead.get(f"/billing/export.csv?month=2026-03&clinic={clinic}").text
+    assert [r["patient"] for r in csv.DictReader(io.StringIO(export))] == [
+        "Avery Adams",
+        "Blake Brown",
+        "Casey Clark",
+        "Drew Diaz",
+    ]

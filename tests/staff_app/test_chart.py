@@ -249,3 +249,36 @@ def test_statement_count_does_not_grow_with_the_record(client, engine, episode, 
     assert len(small) == len(large), "\n".join(
         difflib.unified_diff([s[:90] for s in small], [s[:90] for s in large], lineterm="")
     )
+
+
+def test_earlier_episodes_listed_open_one_shown_latest_consent_and_claims(
+    client, episode, manager, clinician
+):
+    p = episode.patient
+    EpisodeFactory(
+        patient=p,
+        program="bhi",
+        status="completed",
+        started_on=date(2025, 2, 3),
+        ended_on=date(2025, 7, 1),
+        end_reason="Goals met",
+        reentry_note="Call the clinic",
+        consent_method="written",
+        consent_on=date(2025, 2, 3),
+    )
+    for day, kind in (("2026-01-05", "sms_consent_given"), ("2026-03-01", "opt_out")):
+        db.Session.add(
+            ConsentEvent(
+                patient_id=p.id, kind=kind, source="keyword", wording="-", occurred_at=at(day)
+            )
+        )
+    queue_item(p, at("2026-03-16", 12), claimed_by_id=clinician.id, reason="Call back")
+    queue_item(p, at("2026-03-16", 13), reason="Unclaimed one")
+    db.Session.flush()
+    text = _chart(client, p.id)
+    # The open episode drives the header; the completed one is listed under it.
+    assert "Verbal consent Jan 5" in text and "since Jan 5" in text
+    assert "Completed · BHI · Feb 3, 2025 – Jul 1, 2025" in text
+    assert "Goals met" in text and "Re-entry: Call the clinic" in text
+    assert "Last consent event: opt out (keyword)" in text
+    assert "claimed by Dr. Priya Patel" in text and "unclaimed" in text

@@ -128,7 +128,7 @@ def test_a_row_another_worker_is_sending_is_left_alone_until_its_lease_expires(
 def test_the_claim_is_a_compare_and_set(session, patient):
     """Two workers that both read the row pending: only the first claim wins."""
     message, outbox_id = _committed_text(session, patient)
-    stale = session.get(OutboxItem, outbox_id)
+    stale = session.execute(delivery._LOOK, {"outbox_id": outbox_id}).one()
     session.execute(
         update(OutboxItem)
         .where(OutboxItem.id == outbox_id)
@@ -136,7 +136,7 @@ def test_the_claim_is_a_compare_and_set(session, patient):
         .execution_options(synchronize_session=False)
     )
     assert stale.status == "pending"  # what the slower worker read
-    assert delivery._claim(session, stale, MORNING) is None
+    assert delivery._claim(session, outbox_id, stale, MORNING) is None
 
 
 def test_two_workers_retaking_an_expired_lease_do_not_both_claim_it(session, patient):
@@ -148,7 +148,7 @@ def test_two_workers_retaking_an_expired_lease_do_not_both_claim_it(session, pat
     )
     session.commit()
     later = MORNING + timedelta(minutes=1)
-    stale = session.get(OutboxItem, outbox_id, populate_existing=True)
+    stale = session.execute(delivery._LOOK, {"outbox_id": outbox_id}).one()
     # The faster worker re-claims the expired lease: still "sending", now attempt 2.
     session.execute(
         update(OutboxItem)
@@ -157,7 +157,7 @@ def test_two_workers_retaking_an_expired_lease_do_not_both_claim_it(session, pat
         .execution_options(synchronize_session=False)
     )
     assert (stale.status, stale.attempts) == ("sending", 1)
-    assert delivery._claim(session, stale, later) is None
+    assert delivery._claim(session, outbox_id, stale, later) is None
 
 
 def test_a_patient_who_opted_out_since_is_not_texted(session, patient, recorder):

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from cocm import db
 from cocm.messaging import dispatch
@@ -210,3 +210,27 @@ def dispatch_sender():
     from cocm.messaging.senders import get_sender
 
     return get_sender(get_settings())
+
+
+def test_enqueued_times_are_written_in_slices(session, patient, monkeypatch):
+    # PostgreSQL refuses more than 65,535 parameters in one statement: 100,000 ids after one
+    # commit must go in several UPDATEs, and every row still gets its time.
+    monkeypatch.setattr(dispatch, "MARK_SLICE", 2)
+    messages = [queue_text(session, patient, MORNING) for _ in range(5)]
+    session.flush()
+    ids = [outbox_for(session, m).id for m in messages]
+    updates: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("UPDATE"):
+            updates.append(statement)
+
+    engine = session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with freeze_time(MORNING):
+            dispatch.mark_enqueued(ids)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(updates) == 3
+    assert all(outbox_for(session, m).enqueued_at == MORNING for m in messages)

@@ -97,3 +97,35 @@ def test_every_missing_message_of_the_billing_month_is_recognised(build):
     (row,) = report.rows
     assert "other" not in row.failed
     assert sorted(row.failed) == ["active", "consent", "plan", "visit"]
+
+
+def test_a_page_of_rows_keeps_the_whole_months_figures(build, make_clinic):
+    _clinic(build, make_clinic)
+    whole = month_report(build.session, build.clinic.id, 2026, 3, date(2026, 4, 10))
+    pages = [
+        month_report(build.session, build.clinic.id, 2026, 3, date(2026, 4, 10), page=n, per_page=2)
+        for n in (1, 2, 3)
+    ]
+    assert [r.row.patient_name for p in pages for r in p.rows] == [
+        r.row.patient_name for r in whole.rows
+    ]
+    for page in pages:
+        assert (page.totals, page.billable, page.blocked, page.minutes, page.shown) == (
+            whole.totals,
+            whole.billable,
+            whole.blocked,
+            whole.minutes,
+            5,
+        )
+        assert page.pages == 3 and page.quiet_count == 1
+    # Each row's wording is the same whether built for a page or for the whole month.
+    assert [r.row for p in pages for r in p.rows] == [r.row for r in whole.rows]
+    missing = month_report(
+        build.session, build.clinic.id, 2026, 3, date(2026, 4, 10), show="missing"
+    )
+    assert [r.row.patient_name for r in missing.rows] == ["Drew Diaz"]
+    assert missing.matching == 1 and missing.shown == 5
+    under = month_report(build.session, build.clinic.id, 2026, 3, date(2026, 4, 10), show="under")
+    assert [r.row.patient_name for r in under.rows] == ["Casey Clark", "Eli Evans"]
+    with pytest.raises(ValueError, match="unknown filter"):
+        month_report(build.session, build.clinic.id, 2026, 3, date(2026, 4, 10), show="x")

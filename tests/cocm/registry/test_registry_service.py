@@ -257,3 +257,26 @@ def test_a_later_episode_does_not_borrow_earlier_scores(clinic, manager):
     assessment(old.patient, None, "PHQ-9", 8, at("2026-01-06"))
     row = _row(clinic, new)
     assert (row.phq9.baseline, row.phq9.last) == (8, 8)
+
+
+@pytest.mark.parametrize("sort", ["priority", "phq9_last"])
+def test_a_window_of_rows_keeps_counts_over_all(clinic, manager, sort):
+    """A page is the same slice of the same order; the chips and totals still count every row
+    (light sorts build full rows for the window only, the others for all)."""
+    episodes = [_episode(clinic, manager, patient_last_name=name) for name in "ABCDE"]
+    for n, ep in enumerate(episodes):
+        assessment(ep.patient, ep, "PHQ-9", 5 + n, at("2026-03-02"))
+    queue_item(episodes[3].patient, at("2026-03-15"), kind="risk_answer")
+    filters = RegistryFilters(sort=sort)
+    every = registry(_session(), {clinic.id}, filters, TODAY)
+    window = registry(_session(), {clinic.id}, filters, TODAY, offset=2, limit=2)
+    assert [r.episode_id for r in window.rows] == [r.episode_id for r in every.rows[2:4]]
+    assert window.rows == every.rows[2:4]  # whole rows, not only their order
+    assert (window.counts, window.total, window.matching) == (every.counts, 5, 5)
+    assert window.counts["risk"] == 1
+    last = registry(_session(), {clinic.id}, filters, TODAY, offset=99, limit=2)
+    assert last.offset == 4 and [r.episode_id for r in last.rows] == [every.rows[4].episode_id]
+    flagged = registry(
+        _session(), {clinic.id}, RegistryFilters(flag="risk"), TODAY, offset=0, limit=2
+    )
+    assert flagged.matching == 1 and flagged.total == 5

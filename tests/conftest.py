@@ -26,6 +26,7 @@ from cocm.config import load_settings, use_settings
 
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="cocm-tests-"))
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... under pytest-xdist
+_WORKER_DATABASES: list[str] = []  # what this worker created next to DATABASE_URL's database
 
 
 def _worker_index() -> int:
@@ -38,6 +39,7 @@ def _worker_database(url: str) -> str:
     if not _WORKER or parsed.get_backend_name() != "postgresql":
         return url
     name = f"{parsed.database}_{_WORKER}"
+    _WORKER_DATABASES.append(name)
     admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         found = connection.scalar(
@@ -116,15 +118,16 @@ def engine(settings):
         command.upgrade(alembic_config(connection), "head")
     yield engine
     engine.dispose()
-    if settings.database_url != os.environ.get("DATABASE_URL", settings.database_url):
-        _drop_worker_database(settings.database_url)
+    if _WORKER_DATABASES:
+        _drop_worker_databases()
 
 
-def _drop_worker_database(url: str) -> None:
+def _drop_worker_databases() -> None:
+    """Drop the database this worker created (never the one DATABASE_URL names)."""
     admin = create_engine(os.environ["DATABASE_URL"], isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        name = make_url(url).database
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in _WORKER_DATABASES:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 

@@ -150,10 +150,11 @@ def month_minutes(clinic_id: int, start: date, end: date) -> Subquery:
     )
 
 
-def _served_before(before: date) -> Any:
+def served_before(before: date) -> Any:
     """The episode (the outer query's ``Episode``) had countable minutes before ``before``:
     an entry linked to it, or one logged without an episode on a day it was the patient's
-    (latest) open episode. Each EXISTS is an index probe that stops at the first entry."""
+    (latest) open episode. Each EXISTS is an index probe that stops at the first entry.
+    Shared with the registry, whose initial/later month must agree with the billing month."""
     linked = exists().where(
         TimeEntry.episode_id == Episode.id,
         TimeEntry.performed_on < before,
@@ -234,7 +235,7 @@ def month_episodes(
             func.coalesce(minutes.c.counted, literal(0)),
             func.coalesce(minutes.c.consultant, literal(0)),
             func.coalesce(minutes.c.before_consent, literal(0)),
-            _served_before(start).label("served_before"),
+            served_before(start).label("served_before"),
         )
         .join(Patient, Patient.id == Episode.patient_id)
         .outerjoin(manager, manager.id == Patient.care_manager_id)

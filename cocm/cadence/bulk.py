@@ -16,7 +16,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Table, any_, cast, insert, literal, text, tuple_, update
+from sqlalchemy import (
+    JSON,
+    Integer,
+    Table,
+    any_,
+    cast,
+    func,
+    insert,
+    literal,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -32,7 +44,12 @@ def among(session: Session, column: Any, ids: list[int]) -> Any:
     """``column IN ids``: on PostgreSQL one array parameter (``= ANY``), not one per id, so a
     long list costs nothing to build and parse."""
     if _postgresql(session):
-        return column == any_(cast(literal(list(ids), ARRAY(Integer)), ARRAY(Integer)))
+        packed = _packed(list(ids))
+        if packed is None:
+            return column == any_(cast(literal(list(ids), ARRAY(Integer)), ARRAY(Integer)))
+        # One string, split by PostgreSQL: psycopg dumps a list one element at a time.
+        array = func.string_to_array(literal(packed), literal(SEPARATOR), literal(NULL_MARK))
+        return column == any_(cast(array, ARRAY(Integer)))
     return column.in_(ids)
 
 
@@ -60,23 +77,20 @@ def insert_rows(session: Session, model: Any, rows: list[dict]) -> list[int]:
         for c in table.c
         if c.name not in rows[0] and c.default is not None and c.default.is_scalar
     }
-    # Ids drawn first (one statement), so no reliance on the order RETURNING gives them back.
-    ids = list(
-        session.scalars(
-            text(
-                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
-            ),
-            {"table": table.name, "n": len(rows)},
-        )
-    )
     values = {name: [row[name] for row in rows] for name in rows[0]}
     values.update({name: [value] for name, value in defaults.items()})
     # A column with one value for every row travels once, not once a row.
     constant = {name: column[0] for name, column in values.items() if _same(column)}
-    varying = {"id": ids, **{n: c for n, c in values.items() if n not in constant}}
-    params: dict[str, Any] = {"sep": SEPARATOR, "null": NULL_MARK}
+    varying = {n: c for n, c in values.items() if n not in constant}
+    if not varying:  # unnest needs one array to make the rows from
+        varying["n_"] = [1] * len(rows)
+    params: dict[str, Any] = {"sep": SEPARATOR, "null": NULL_MARK, "table": table.name}
     selected, arrays = [], []
     for name in [*varying, *constant]:
+        if name == "n_":
+            params[name] = _packed(varying[name])
+            arrays.append(f"CAST(string_to_array(:{name}, :sep, :null) AS INTEGER[])")
+            continue
         json_column = isinstance(table.c[name].type, JSON)
         sql_type = _type(session, table, name)
         if name in varying:
@@ -88,19 +102,27 @@ def insert_rows(session: Session, model: Any, rows: list[dict]) -> list[int]:
             else:
                 params[name] = packed
                 arrays.append(f"CAST(string_to_array(:{name}, :sep, :null) AS {sql_type}[])")
-            selected.append(f"u.{name}")
+            selected.append(f"r.{name}")
         else:
             params[name] = json.dumps(constant[name]) if json_column else constant[name]
             selected.append(f"CAST(:{name} AS {sql_type})")
-    arrays = ", ".join(arrays)
-    session.execute(
+    columns = [n for n in [*varying, *constant] if n != "n_"]
+    # The ids are drawn in the same statement, one per row of ``r`` (a CTE read twice is
+    # evaluated once), and come back in the rows' order (``ord_``), as one string: no reliance
+    # on the order RETURNING gives rows back, and no second round trip.
+    packed_ids = session.scalar(
         text(
-            f"INSERT INTO {table.name} ({', '.join([*varying, *constant])}) "  # noqa: S608
-            f"SELECT {', '.join(selected)} FROM unnest({arrays}) AS u({', '.join(varying)})"
+            "WITH r AS (SELECT nextval((SELECT CAST(pg_get_serial_sequence(:table, 'id') "
+            "AS regclass))) AS id, u.* "
+            f"FROM unnest({', '.join(arrays)}) WITH ORDINALITY "
+            f"AS u({', '.join(varying)}, ord_)), "
+            f"w AS (INSERT INTO {table.name} (id, {', '.join(columns)}) "  # noqa: S608
+            f"SELECT r.id, {', '.join(s for s in selected if s != 'r.n_')} FROM r) "
+            "SELECT string_agg(CAST(id AS TEXT), ',' ORDER BY ord_) FROM r"
         ),
         params,
     )
-    return ids
+    return [int(i) for i in packed_ids.split(",")]
 
 
 # A column of values travels as one string, the values joined by SEPARATOR (NULL as NULL_MARK)
@@ -134,6 +156,17 @@ def _packed(values: list) -> str | None:
     return packed
 
 
+def _array(params: dict[str, Any], name: str, values: list, sql_type: str) -> str:
+    """SQL for ``values`` as a ``sql_type`` array bound as ``name`` in ``params``: one joined
+    string when it can travel that way, else a list."""
+    packed = _packed(values)
+    if packed is None:
+        params[name] = values
+        return f"CAST(:{name} AS {sql_type}[])"
+    params.update({name: packed, "sep": SEPARATOR, "null": NULL_MARK})
+    return f"CAST(string_to_array(:{name}, :sep, :null) AS {sql_type}[])"
+
+
 def claim_schedules(session: Session, claims: Sequence[tuple[int, datetime, datetime]]) -> set[int]:
     """Move each (schedule id, expected next_due_at, new next_due_at) on, only if its
     ``next_due_at`` is still the one expected (compare-and-set). The ids of the rows moved."""
@@ -143,25 +176,30 @@ def claim_schedules(session: Session, claims: Sequence[tuple[int, datetime, date
         # Rows locked in id order first: two dispatchers claiming overlapping sets in one
         # statement each would otherwise lock in plan order and could deadlock. The loser
         # waits here, then finds the rows moved on and claims none of them.
+        params: dict[str, Any] = {}
+        locked = _array(params, "ids", sorted(c[0] for c in claims), "INTEGER")
         session.execute(
             text(
-                "SELECT id FROM measurement_schedules WHERE id = ANY(CAST(:ids AS INTEGER[])) "
+                f"SELECT id FROM measurement_schedules WHERE id = ANY({locked}) "  # noqa: S608
                 "ORDER BY id FOR UPDATE"
             ),
-            {"ids": sorted(c[0] for c in claims)},
+            params,
+        )
+        params = {}
+        arrays = ", ".join(
+            [
+                _array(params, "ids", [c[0] for c in claims], "INTEGER"),
+                _array(params, "expected", [c[1] for c in claims], "TIMESTAMPTZ"),
+                _array(params, "next_due", [c[2] for c in claims], "TIMESTAMPTZ"),
+            ]
         )
         found = session.scalars(
             text(
                 "UPDATE measurement_schedules AS ms SET next_due_at = u.next_due "
-                "FROM unnest(CAST(:ids AS INTEGER[]), CAST(:expected AS TIMESTAMPTZ[]), "
-                "CAST(:next_due AS TIMESTAMPTZ[])) AS u(id, expected, next_due) "
+                f"FROM unnest({arrays}) AS u(id, expected, next_due) "
                 "WHERE ms.id = u.id AND ms.next_due_at = u.expected RETURNING ms.id"
             ),
-            {
-                "ids": [c[0] for c in claims],
-                "expected": [c[1] for c in claims],
-                "next_due": [c[2] for c in claims],
-            },
+            params,
         )
         return set(found)
     by_next: dict[datetime, list[tuple[int, datetime]]] = defaultdict(list)
@@ -190,12 +228,14 @@ def mark_sent(session: Session, sent: Sequence[tuple[int, datetime]]) -> None:
         by_moment[moment].append(schedule_id)
     if _postgresql(session):
         for moment, ids in by_moment.items():
+            params = {"moment": moment}
+            among_ids = _array(params, "ids", ids, "INTEGER")
             session.execute(
                 text(
                     "UPDATE measurement_schedules SET last_sent_at = :moment "
-                    "WHERE id = ANY(CAST(:ids AS INTEGER[]))"
+                    f"WHERE id = ANY({among_ids})"
                 ),
-                {"moment": moment, "ids": ids},
+                params,
             )
         # Schedule objects this session already holds must not keep the old value.
         moments = dict(sent)

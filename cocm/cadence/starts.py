@@ -25,6 +25,7 @@ from cocm.cadence import bulk
 from cocm.checkins.service import NotTextable, require_textable, send_at, start_checkin
 from cocm.checkins.state import patient_context, to_json
 from cocm.messaging.keys import PENDING_KEY
+from cocm.messaging.window import window_for
 from cocm.models import (
     Assessment,
     Clinic,
@@ -105,6 +106,9 @@ def start_many(
     """Start the claimed check-ins of ``ready`` (due schedule row, patient) pairs; returns
     (patient id, conversation id) of each started. Counts refusals in ``report.refused``."""
     started: list[tuple[int, int]] = []
+    # (schedule id, moment) of the chunks written, for last_sent_at: one UPDATE per distinct
+    # moment after the loop rather than one per chunk, in the same transaction.
+    sent: list[tuple[int, datetime]] = []
     openings = _Openings(now)
     for chunk in chunks(ready):
         taken = set(
@@ -121,12 +125,13 @@ def start_many(
         fresh = [(row, person) for row, person in chunk if person.id not in taken]
         try:
             with session.begin_nested():
-                written, outbox_ids = _write_checkins(session, fresh, now, openings)
+                written, outbox_ids, chunk_sent = _write_checkins(session, fresh, now, openings)
         except IntegrityError:
             # Someone opened a conversation for one of them since we looked: go one by one.
             taken.update(person.id for _, person in fresh)
         else:
             started += written
+            sent += chunk_sent
             session.info.setdefault(PENDING_KEY, []).extend(outbox_ids)
         for row, person in chunk:
             if person.id not in taken:
@@ -139,6 +144,7 @@ def start_many(
                 report.refused += 1
                 continue
             started.append((person.id, conversation.id))
+    bulk.mark_sent(session, sent)
     return started
 
 
@@ -151,13 +157,25 @@ class _Openings:
         self._outcomes: dict[tuple, engine.Outcome] = {}
         self._states: dict[tuple, dict] = {}
         self._segments: dict[str, int] = {}
+        self._goes_at: dict[tuple, datetime] = {}
 
     def outcome(self, instrument: str, person: _Person) -> engine.Outcome:
-        context = patient_context(person, person.clinic)  # type: ignore[arg-type]
-        key = (instrument, context)
-        if key not in self._outcomes:
-            self._outcomes[key] = engine.start_checkin(instrument, context, self.now)
-        return self._outcomes[key]
+        # Keyed by what patient_context reads of the person (the clinic is one loaded object
+        # per dispatch), so the context is built once per distinct opening, not per patient.
+        key = (instrument, person.clinic, person.first_name, person.language, person.sms_opted_out)
+        found = self._outcomes.get(key)
+        if found is None:
+            context = patient_context(person, person.clinic)  # type: ignore[arg-type]
+            found = self._outcomes[key] = engine.start_checkin(instrument, context, self.now)
+        return found
+
+    def goes_at(self, person: _Person) -> datetime:
+        """``send_at`` for the person: it depends only on their zone and clinic's window."""
+        key = (person.zone, window_for(person.clinic))
+        found = self._goes_at.get(key)
+        if found is None:
+            found = self._goes_at[key] = send_at(person, self.now)  # type: ignore[arg-type]
+        return found
 
     def state(self, outcome: engine.Outcome, goes_at: datetime) -> dict:
         key = (id(outcome), goes_at)
@@ -173,17 +191,18 @@ class _Openings:
 
 def _write_checkins(
     session: Session, rows: list[tuple[Any, _Person]], now: datetime, openings: _Openings
-) -> tuple[list[tuple[int, int]], list[int]]:
+) -> tuple[list[tuple[int, int]], list[int], list[tuple[int, datetime]]]:
     """The rows ``start_checkin`` writes for patients with nothing open, one statement per
     table: the in-progress assessment, the open conversation, the opening text and its outbox
-    row (as ``queue_message`` writes them), and the schedule's ``last_sent_at``. Returns the
-    (patient id, conversation id) pairs and the new outbox ids, for the after-commit hook."""
+    row (as ``queue_message`` writes them). Returns the (patient id, conversation id) pairs, the
+    new outbox ids (for the after-commit hook) and the (schedule id, moment) pairs whose
+    ``last_sent_at`` the caller sets."""
     if not rows:
-        return [], []
+        return [], [], []
     plans = []
     for row, person in rows:
         outcome = openings.outcome(row.instrument, person)
-        plans.append((row, person, outcome, send_at(person, now)))  # type: ignore[arg-type]
+        plans.append((row, person, outcome, openings.goes_at(person)))
     assessment_ids = bulk.insert_rows(
         session,
         Assessment,
@@ -221,15 +240,18 @@ def _write_checkins(
     messages = []
     for (_, person, outcome, _), conversation_id in zip(plans, conversation_ids, strict=True):
         opening = outcome.replies[0]
-        # The portal link names the conversation, so the text is made once its id is known.
-        target = SimpleNamespace(
-            id=conversation_id,
-            kind=outcome.state.kind,
-            status="open",
-            instrument=outcome.state.instrument,
-            patient=person,
-        )
-        body = portal_links.opening_text(person, target, opening.text)  # type: ignore[arg-type]
+        if person.clinic.portal_links_enabled:
+            # The portal link names the conversation, so the text is made once its id is known.
+            target = SimpleNamespace(
+                id=conversation_id,
+                kind=outcome.state.kind,
+                status="open",
+                instrument=outcome.state.instrument,
+                patient=person,
+            )
+            body = portal_links.opening_text(person, target, opening.text)  # type: ignore[arg-type]
+        else:
+            body = opening.text  # what opening_text gives when the clinic has links off
         messages.append(
             dict(
                 direction="outbound",
@@ -263,8 +285,8 @@ def _write_checkins(
             )
         ],
     )
-    bulk.mark_sent(session, [(row.schedule_id, goes_at) for row, _, _, goes_at in plans])
     pairs = [
         (person.id, cid) for (_, person, _, _), cid in zip(plans, conversation_ids, strict=True)
     ]
-    return pairs, outbox_ids
+    sent = [(row.schedule_id, goes_at) for row, _, _, goes_at in plans]
+    return pairs, outbox_ids, sent

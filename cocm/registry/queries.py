@@ -10,13 +10,23 @@ covers its date (on or after the start; before the end when the episode has ende
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import CTE, Row, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    CTE,
+    Row,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
+from cocm.billing.queries import served_before
 from cocm.billing.rules import COUNTED_ROLES, UNCOUNTED_ACTIVITIES
 from cocm.models import (
     Assessment,
@@ -31,6 +41,8 @@ from cocm.models import (
     TimeEntry,
 )
 from cocm.registry.flags import UNANSWERED_OUTCOMES
+from cocm.registry.scope import belongs, owned, scope  # noqa: F401 - scope is used via here
+from cocm.registry.scope import rows as _rows
 
 SCORED = ("PHQ-9", "GAD-7")
 RISK_KINDS = ("risk_answer", "risk_words")
@@ -39,51 +51,6 @@ RISK_KINDS = ("risk_answer", "risk_words")
 class ScoreRow(NamedTuple):
     total: int
     completed_at: datetime
-
-
-def scope(
-    clinic_ids: Collection[int],
-    statuses: Collection[str],
-    *,
-    care_manager_id: int | None = None,
-    patient_id: int | None = None,
-) -> CTE:
-    """The episodes asked about: in these clinics, with these statuses, optionally one care
-    manager's caseload or one patient."""
-    query = (
-        select(
-            Episode.id.label("episode_id"),
-            Episode.patient_id,
-            Episode.started_on,
-            Episode.ended_on,
-            Episode.consent_on,
-        )
-        .join(Patient, Patient.id == Episode.patient_id)
-        .where(Patient.clinic_id.in_(list(clinic_ids)), Episode.status.in_(list(statuses)))
-    )
-    if care_manager_id is not None:
-        query = query.where(Patient.care_manager_id == care_manager_id)
-    if patient_id is not None:
-        query = query.where(Patient.id == patient_id)
-    return query.cte("scope")
-
-
-def _rows(session: Session, query) -> Any:
-    """Run a Core select on the session's connection: plain rows, without the ORM's result
-    machinery (it costs more than the statement itself when a clinic has 20,000 episodes)."""
-    return session.connection().execute(query).all()
-
-
-def belongs(s: CTE, episode_col, moment_col) -> Any:
-    """A row with ``episode_col`` belongs to the scope episode (see the module docstring)."""
-    return or_(
-        episode_col == s.c.episode_id,
-        and_(
-            episode_col.is_(None),
-            func.date(moment_col) >= s.c.started_on,
-            or_(s.c.ended_on.is_(None), func.date(moment_col) <= s.c.ended_on),
-        ),
-    )
 
 
 def episodes(session: Session, s: CTE) -> list[Row]:
@@ -135,21 +102,22 @@ def first_last_scores(s: CTE, *, bucket: Any = None, before: datetime | None = N
         Assessment.status == "completed",
         Assessment.total.is_not(None),
         Assessment.instrument.in_(SCORED),
-        belongs(s, Assessment.episode_id, Assessment.completed_at),
     ]
     if before is not None:
         conditions.append(Assessment.completed_at < before)
-    keys = [s.c.episode_id, s.c.patient_id, Assessment.instrument]
+    columns = [Assessment.instrument.label("instrument"), Assessment.completed_at.label("at")]
     if bucket is not None:
-        keys.append(bucket.label("bucket"))
+        columns.append(bucket.label("bucket"))
+    rows = owned(s, Assessment, Assessment.completed_at, columns, conditions).subquery("scored")
+    keys = [rows.c.episode_id, rows.c.patient_id, rows.c.instrument]
+    if bucket is not None:
+        keys.append(rows.c.bucket)
     bounds = (
         select(
             *keys,
-            func.min(Assessment.completed_at).label("first_at"),
-            func.max(Assessment.completed_at).label("last_at"),
+            func.min(rows.c.at).label("first_at"),
+            func.max(rows.c.at).label("last_at"),
         )
-        .join(s, s.c.patient_id == Assessment.patient_id)
-        .where(*conditions)
         .group_by(*keys)
         .subquery("score_bounds")
     )
@@ -235,34 +203,34 @@ def contact_summary(session: Session, s: CTE) -> dict[int, Row]:
     next contact (the plan, whether confirmed or asked to move, its next action), the first
     initial-assessment contact, the first reached follow-up, and the last answered contact.
     """
-    initial = Contact.template == "initial_assessment"
-    answered = Contact.outcome.not_in(UNANSWERED_OUTCOMES)
+    columns = [
+        Contact.occurred_at.label("at"),
+        Contact.next_contact_at.label("next_at"),
+        Contact.outcome.label("outcome"),
+        Contact.template.label("template"),
+    ]
+    rows = owned(s, Contact, Contact.occurred_at, columns, ()).subquery("contacted")
+    initial = rows.c.template == "initial_assessment"
+    answered = rows.c.outcome.not_in(UNANSWERED_OUTCOMES)
     bounds = (
         select(
-            s.c.episode_id,
-            s.c.patient_id,
-            func.max(Contact.occurred_at).label("last_at"),
-            func.max(
-                case((Contact.next_contact_at.is_not(None), Contact.occurred_at), else_=None)
-            ).label("plan_at"),
-            func.max(case((answered, Contact.occurred_at), else_=None)).label("answered_at"),
-            func.min(case((initial, Contact.occurred_at), else_=None)).label("initial_at"),
+            rows.c.episode_id,
+            rows.c.patient_id,
+            func.max(rows.c.at).label("last_at"),
+            func.max(case((rows.c.next_at.is_not(None), rows.c.at), else_=None)).label("plan_at"),
+            func.max(case((answered, rows.c.at), else_=None)).label("answered_at"),
+            func.min(case((initial, rows.c.at), else_=None)).label("initial_at"),
             func.min(
                 case(
                     (
-                        and_(
-                            Contact.outcome == "reached",
-                            or_(Contact.template.is_(None), ~initial),
-                        ),
-                        Contact.occurred_at,
+                        and_(rows.c.outcome == "reached", or_(rows.c.template.is_(None), ~initial)),
+                        rows.c.at,
                     ),
                     else_=None,
                 )
             ).label("first_follow_up_at"),
         )
-        .join(s, s.c.patient_id == Contact.patient_id)
-        .where(belongs(s, Contact.episode_id, Contact.occurred_at))
-        .group_by(s.c.episode_id, s.c.patient_id)
+        .group_by(rows.c.episode_id, rows.c.patient_id)
         .subquery("contact_bounds")
     )
     last, plan = aliased(Contact, name="last_contact"), aliased(Contact, name="plan_contact")
@@ -296,27 +264,24 @@ def contact_summary(session: Session, s: CTE) -> dict[int, Row]:
 def unanswered_streaks(session: Session, s: CTE) -> dict[int, int]:
     """Per episode, how many contacts in a row (the latest ones) went unanswered: the contacts
     after the last answered one. Grouped; only the tail of each history is read."""
-    answered = Contact.outcome.not_in(UNANSWERED_OUTCOMES)
+    rows = owned(
+        s, Contact, Contact.occurred_at, [Contact.occurred_at.label("at"), Contact.outcome], ()
+    ).cte("owned_contacts")
+    answered = rows.c.outcome.not_in(UNANSWERED_OUTCOMES)
     last_answered = (
-        select(s.c.episode_id, func.max(Contact.occurred_at).label("answered_at"))
-        .join(s, s.c.patient_id == Contact.patient_id)
-        .where(answered, belongs(s, Contact.episode_id, Contact.occurred_at))
-        .group_by(s.c.episode_id)
+        select(rows.c.episode_id, func.max(rows.c.at).label("answered_at"))
+        .where(answered)
+        .group_by(rows.c.episode_id)
         .subquery("last_answered")
     )
     query = (
-        select(s.c.episode_id, func.count(Contact.id))
-        .join(s, s.c.patient_id == Contact.patient_id)
-        .outerjoin(last_answered, last_answered.c.episode_id == s.c.episode_id)
+        select(rows.c.episode_id, func.count())
+        .outerjoin(last_answered, last_answered.c.episode_id == rows.c.episode_id)
         .where(
             ~answered,
-            belongs(s, Contact.episode_id, Contact.occurred_at),
-            or_(
-                last_answered.c.answered_at.is_(None),
-                Contact.occurred_at > last_answered.c.answered_at,
-            ),
+            or_(last_answered.c.answered_at.is_(None), rows.c.at > last_answered.c.answered_at),
         )
-        .group_by(s.c.episode_id)
+        .group_by(rows.c.episode_id)
     )
     return {episode_id: int(n) for episode_id, n in _rows(session, query)}
 
@@ -347,29 +312,27 @@ def measures_due(session: Session, s: CTE) -> dict[int, Any]:
 
 
 def minutes(session: Session, s: CTE, month_start: date, month_end: date) -> dict[int, Row]:
-    """Per episode: countable minutes in [month_start, month_end) and the first day with
-    countable minutes (which decides the initial month).
+    """Per scope episode: countable minutes in [month_start, month_end) (``month_minutes``) and
+    whether the episode had countable minutes before the month (``served_before``: then this
+    is a later month, not the initial one).
 
     Counting follows ``cocm.billing`` (its rules module says whose minutes count): live entries
     by a care manager or a treating clinician, not a psychiatric consultation, on or after the
-    consent date; entries of one contact count once, at the longest. The billing month stays
-    the authority; a test keeps the two in step.
+    consent date; entries of one contact count once, at the longest. Only the month's entries
+    are read; the earlier months are asked through the billing month's own indexed EXISTS
+    (``served_before``), which stops at the first entry found, so years of history cost
+    nothing. The billing month stays the authority; a test keeps the two in step.
     """
     day = TimeEntry.performed_on
     entries = (
-        select(
-            s.c.episode_id,
-            TimeEntry.id,
-            TimeEntry.contact_id,
-            TimeEntry.minutes,
-            day.label("day"),
-        )
+        select(s.c.episode_id, TimeEntry.id, TimeEntry.contact_id, TimeEntry.minutes)
         .join(s, s.c.patient_id == TimeEntry.patient_id)
         .where(
             TimeEntry.superseded_by_id.is_(None),
             TimeEntry.minutes > 0,
             TimeEntry.role.in_(COUNTED_ROLES),
             TimeEntry.activity.not_in(UNCOUNTED_ACTIVITIES),
+            day >= month_start,
             day < month_end,
             or_(s.c.consent_on.is_(None), day >= s.c.consent_on),
             or_(
@@ -385,21 +348,25 @@ def minutes(session: Session, s: CTE, month_start: date, month_end: date) -> dic
     )
     once = case((entries.c.contact_id.is_(None), entries.c.id), else_=None)
     per_contact = (
-        select(
-            entries.c.episode_id,
-            func.max(entries.c.minutes).label("minutes"),
-            func.min(entries.c.day).label("day"),
-        )
+        select(entries.c.episode_id, func.max(entries.c.minutes).label("minutes"))
         .group_by(entries.c.episode_id, entries.c.contact_id, once)
         .subquery("per_contact")
     )
-    query = select(
-        per_contact.c.episode_id,
-        func.sum(
-            case((per_contact.c.day >= month_start, per_contact.c.minutes), else_=literal(0))
-        ).label("month_minutes"),
-        func.min(per_contact.c.day).label("first_day"),
-    ).group_by(per_contact.c.episode_id)
+    month = (
+        select(per_contact.c.episode_id, func.sum(per_contact.c.minutes).label("minutes"))
+        .group_by(per_contact.c.episode_id)
+        .subquery("month_minutes")
+    )
+    query = (
+        select(
+            s.c.episode_id,
+            func.coalesce(month.c.minutes, literal(0)).label("month_minutes"),
+            served_before(month_start).label("served_before"),
+        )
+        # The billing lookup is written against ``Episode``: the scope's own row.
+        .join(Episode, Episode.id == s.c.episode_id)
+        .outerjoin(month, month.c.episode_id == s.c.episode_id)
+    )
     return {row.episode_id: row for row in _rows(session, query)}
 
 
@@ -413,6 +380,7 @@ __all__ = [
     "last_risk_answers",
     "measures_due",
     "minutes",
+    "owned",
     "queue_state",
     "scope",
     "scores",

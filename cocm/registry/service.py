@@ -348,7 +348,7 @@ def _draft(ep: Row, found: _Found) -> _Draft:
 def _row(draft: _Draft, found: _Found) -> RegistryRow:
     """The full registry row of a drafted episode."""
     ep, zone, facts, flags = draft.ep, draft.zone, draft.facts, draft.flags
-    today, month_start, rules = found.today, found.month_start, found.rules
+    today, rules = found.today, found.rules
     ep_scores = found.scores.get(ep.episode_id, {})
     phq9, _ = _score("PHQ-9", ep_scores.get("PHQ-9"), zone)
     gad7, _ = _score("GAD-7", ep_scores.get("GAD-7"), zone)
@@ -356,7 +356,7 @@ def _row(draft: _Draft, found: _Found) -> RegistryRow:
     written = (c.last_next_action or c.plan_next_action) if c else None
     m = found.minutes.get(ep.episode_id)
     month_minutes = int(m.month_minutes or 0) if m else 0
-    initial = m is None or m.first_day is None or m.first_day >= month_start
+    initial = m is None or not m.served_before
     if ep.program == "bhi":
         threshold, code = rules.bhi_min_minutes, BHI_CODE
     else:

@@ -10,6 +10,8 @@ is never split either.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -24,6 +26,9 @@ _GSM7_SINGLE, _GSM7_MULTI = 160, 153
 _UCS2_SINGLE, _UCS2_MULTI = 70, 67
 
 
+# Texts repeat (the same opening goes to every patient of one first name and language): each
+# distinct text is measured once. Pure functions of the text, so the cache changes no result.
+@lru_cache(maxsize=8192)
 def encoding(text: str) -> str:
     """``"GSM-7"`` when every character is in the GSM-7 alphabet, else ``"UCS-2"``."""
     if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
@@ -38,6 +43,7 @@ def _units(text: str, gsm: bool) -> list[int]:
     return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
 
 
+@lru_cache(maxsize=8192)
 def segments(text: str) -> int:
     """The number of segments ``text`` is sent in (an empty text still costs one)."""
     gsm = encoding(text) == "GSM-7"

@@ -100,6 +100,18 @@ def test_initial_month_threshold_and_next_code(clinic, manager):
     assert (row.next_code, row.minutes_to_next) == ("99492", 16)
 
 
+def test_a_later_month_is_told_by_earlier_countable_minutes_only(clinic, manager):
+    # Only what came before the month decides: uncounted or pre-consent minutes do not, an
+    # entry logged without an episode but dated within it does.
+    ep = _episode(clinic, manager, consent_on=date(2026, 1, 20))
+    time_entry(ep.patient, ep, manager, date(2026, 1, 10), 30)  # before consent
+    time_entry(ep.patient, ep, manager, date(2026, 2, 3), 15, activity="psychiatric_consultation")
+    time_entry(ep.patient, ep, manager, date(2026, 3, 3), 20)
+    assert _row(clinic, ep).month_kind == "initial"
+    time_entry(ep.patient, None, manager, date(2026, 2, 10), 5)
+    assert _row(clinic, ep).month_kind == "later"
+
+
 def test_bhi_threshold(clinic, manager):
     ep = _episode(clinic, manager, program="bhi")
     time_entry(ep.patient, ep, manager, date(2026, 3, 3), 5)

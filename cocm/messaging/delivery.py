@@ -39,20 +39,19 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, bindparam, func, select, update
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
 
 from cocm.config import get_settings
+from cocm.messaging import delivery_rows
 from cocm.messaging.errors import PermanentSendError, SendError, TransientSendError
 from cocm.messaging.failures import record_failure
 from cocm.messaging.interface import SendResult, SmsSender
 from cocm.messaging.retry import MAX_ATTEMPTS, backoff_delay
 from cocm.messaging.status import later, normalize
 from cocm.messaging.twilio_sender import status_callback_url
-from cocm.messaging.window import DEFAULT_END, DEFAULT_START, in_window, next_allowed
-from cocm.models import Clinic, Message, OutboxItem, Patient, Staff
+from cocm.messaging.window import clamp_window, in_window, next_allowed
+from cocm.models import Message, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -115,47 +114,6 @@ class _Outgoing:
     attempt: int
 
 
-_PatientClinic = aliased(Clinic)
-_MessageClinic = aliased(Clinic)
-# Everything deciding a send, in one statement: the outbox row (locked; see ``deliver``), its
-# message, the patient (or staff member), the patient's clinic (zone and window) and the
-# message's clinic (the number it goes from).
-_LOOK = (
-    select(
-        OutboxItem.status,
-        OutboxItem.attempts,
-        OutboxItem.not_before,
-        OutboxItem.locked_until,
-        OutboxItem.message_id,
-        Message.kind,
-        Message.body,
-        Message.status.label("message_status"),
-        Message.patient_id,
-        Message.staff_id,
-        Message.clinic_id,
-        Message.to_number,
-        Message.from_number,
-        Patient.sms_opted_out,
-        Patient.phone_problem,
-        Patient.phone_e164,
-        func.coalesce(Patient.timezone, _PatientClinic.timezone).label("zone"),
-        _PatientClinic.text_window_start,
-        _PatientClinic.text_window_end,
-        Staff.phone.label("staff_phone"),
-        _MessageClinic.sms_number,
-        _MessageClinic.messaging_service_sid,
-    )
-    .select_from(OutboxItem)
-    .join(Message, Message.id == OutboxItem.message_id)
-    .outerjoin(Patient, Patient.id == Message.patient_id)
-    .outerjoin(_PatientClinic, _PatientClinic.id == Patient.clinic_id)
-    .outerjoin(Staff, Staff.id == Message.staff_id)
-    .outerjoin(_MessageClinic, _MessageClinic.id == Message.clinic_id)
-    .where(OutboxItem.id == bindparam("outbox_id"))
-    .with_for_update(of=OutboxItem.__table__)
-)
-
-
 def deliver(
     session: Session,
     outbox_id: int,
@@ -174,7 +132,7 @@ def deliver(
     # nobody to retry it until the sweeper's staleness limit. Core rows, not ORM objects: a
     # long-lived session must not decide on what it read earlier, and the ORM's identity map
     # and flush cost more than the statements themselves.
-    row = session.execute(_LOOK, {"outbox_id": outbox_id}).one_or_none()
+    row = session.execute(delivery_rows.LOOK, {"outbox_id": outbox_id}).one_or_none()
     if row is None:
         session.commit()
         return MISSING
@@ -204,28 +162,6 @@ def deliver(
     return _record(session, outbox_id, row, outgoing.attempt, result, now)
 
 
-def _write(session: Session, model: type, row_id: int, *where, **values) -> bool:
-    """UPDATE one row (``where``: extra compare-and-set conditions); True if it matched.
-
-    The caller's session may hold that row as an object from before (these statements bypass
-    the ORM): it gets the new values too, as if the ORM had written them.
-    """
-    done = (
-        session.execute(
-            update(model)
-            .where(model.id == row_id, *where)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
-    held = session.identity_map.get(identity_key(model, row_id)) if done else None
-    if held is not None:
-        for name, value in values.items():
-            set_committed_value(held, name, value)
-    return done
-
-
 def _recheck(session: Session, outbox_id: int, row: Row, now: datetime) -> str | None:
     """None when the row should be sent now; otherwise the outcome (changes are flushed)."""
     if row.status in ("done", "failed", "cancelled"):
@@ -233,7 +169,8 @@ def _recheck(session: Session, outbox_id: int, row: Row, now: datetime) -> str |
     if row.status == "sending" and row.locked_until is not None and row.locked_until > now:
         return BUSY
     if row.not_before > now:
-        _write(session, OutboxItem, outbox_id, enqueued_at=None)  # the sweeper takes it once due
+        # The sweeper takes it once due.
+        delivery_rows.write(session, OutboxItem, outbox_id, enqueued_at=None)
         return NOT_DUE
     if row.patient_id is not None:
         if row.sms_opted_out and row.kind not in OPT_OUT_EXEMPT_KINDS:
@@ -243,11 +180,10 @@ def _recheck(session: Session, outbox_id: int, row: Row, now: datetime) -> str |
         if not row.phone_e164:
             return _cancel(session, outbox_id, row, "no_number", now)
         if row.kind not in WINDOW_EXEMPT_KINDS:
-            start = max(row.text_window_start, DEFAULT_START)
-            end = min(row.text_window_end, DEFAULT_END)
+            start, end = clamp_window(row.text_window_start, row.text_window_end)
             if not in_window(now, row.zone, start, end):
-                _set_message(session, row, to_number=row.phone_e164)
-                _write(
+                delivery_rows.set_message(session, row, to_number=row.phone_e164)
+                delivery_rows.write(
                     session,
                     OutboxItem,
                     outbox_id,
@@ -273,7 +209,7 @@ def _claim(session: Session, outbox_id: int, row: Row, now: datetime) -> _Outgoi
     to = row.phone_e164 if row.patient_id is not None else row.staff_phone
     from_number = row.sms_number or row.from_number
     attempt = row.attempts + 1
-    if not _write(
+    if not delivery_rows.write(
         session,
         OutboxItem,
         outbox_id,
@@ -284,7 +220,7 @@ def _claim(session: Session, outbox_id: int, row: Row, now: datetime) -> _Outgoi
         locked_until=now + LEASE,
     ):
         return None
-    _set_message(session, row, to_number=to, from_number=from_number)
+    delivery_rows.set_message(session, row, to_number=to, from_number=from_number)
     return _Outgoing(
         to=to,
         body=row.body,
@@ -292,13 +228,6 @@ def _claim(session: Session, outbox_id: int, row: Row, now: datetime) -> _Outgoi
         messaging_service_sid=row.messaging_service_sid,
         attempt=attempt,
     )
-
-
-def _set_message(session: Session, row: Row, **values) -> None:
-    """Write ``values`` on the row's message, only those that differ from what was read."""
-    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
-    if changed:
-        _write(session, Message, row.message_id, **changed)
 
 
 def _record(
@@ -349,7 +278,7 @@ def _record_sent(
     """The provider took it: the row is done if this attempt still holds it (compare-and-set on
     status and attempt, the row's lock taken first as everywhere), and the message gets the
     provider's sid unless it already has one."""
-    ours = _write(
+    ours = delivery_rows.write(
         session,
         OutboxItem,
         outbox_id,
@@ -362,7 +291,7 @@ def _record_sent(
     )
     # The message's status as read before the send; if it moved since, decide on the new one.
     status = later(row.message_status, _accepted(result.status))
-    recorded = _write(
+    recorded = delivery_rows.write(
         session,
         Message,
         row.message_id,
@@ -392,7 +321,7 @@ def _accepted(provider_status: str) -> str:
 
 
 def _cancel(session: Session, outbox_id: int, row: Row, why: str, now: datetime) -> str:
-    _write(
+    delivery_rows.write(
         session,
         OutboxItem,
         outbox_id,
@@ -402,7 +331,9 @@ def _cancel(session: Session, outbox_id: int, row: Row, why: str, now: datetime)
         last_error=why,
     )
     # Messages have no "cancelled" status: a text that will never go is "failed" with the reason.
-    _write(session, Message, row.message_id, status="failed", error_code=why, status_at=now)
+    delivery_rows.write(
+        session, Message, row.message_id, status="failed", error_code=why, status_at=now
+    )
     return CANCELLED
 
 

@@ -35,4 +35,9 @@ def next_allowed(
 
 def window_for(clinic) -> tuple[time, time]:
     """A clinic's window, never wider than the default 08:00-21:00."""
-    return max(clinic.text_window_start, DEFAULT_START), min(clinic.text_window_end, DEFAULT_END)
+    return clamp_window(clinic.text_window_start, clinic.text_window_end)
+
+
+def clamp_window(start: time, end: time) -> tuple[time, time]:
+    """A window from ``start`` to ``end``, never wider than the default 08:00-21:00."""
+    return max(start, DEFAULT_START), min(end, DEFAULT_END)

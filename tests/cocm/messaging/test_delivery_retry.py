@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from cocm.messaging import delivery
+from cocm.messaging import delivery, delivery_rows
 from cocm.messaging.delivery import deliver
 from cocm.messaging.errors import TransientSendError
 from cocm.messaging.http_recording import RecordingHttpClient, error_response, message_response
@@ -128,7 +128,7 @@ def test_a_row_another_worker_is_sending_is_left_alone_until_its_lease_expires(
 def test_the_claim_is_a_compare_and_set(session, patient):
     """Two workers that both read the row pending: only the first claim wins."""
     message, outbox_id = _committed_text(session, patient)
-    stale = session.execute(delivery._LOOK, {"outbox_id": outbox_id}).one()
+    stale = session.execute(delivery_rows.LOOK, {"outbox_id": outbox_id}).one()
     session.execute(
         update(OutboxItem)
         .where(OutboxItem.id == outbox_id)
@@ -148,7 +148,7 @@ def test_two_workers_retaking_an_expired_lease_do_not_both_claim_it(session, pat
     )
     session.commit()
     later = MORNING + timedelta(minutes=1)
-    stale = session.execute(delivery._LOOK, {"outbox_id": outbox_id}).one()
+    stale = session.execute(delivery_rows.LOOK, {"outbox_id": outbox_id}).one()
     # The faster worker re-claims the expired lease: still "sending", now attempt 2.
     session.execute(
         update(OutboxItem)

@@ -43,6 +43,24 @@ def keep() -> bool:
     return os.environ.get("BENCH_KEEP") == "1"
 
 
+def release(engine, url: str, drop: Callable[[], None], redis=None) -> None:
+    """The end of a script that served the product on its own database: close the sessions and
+    the engine, flush its Redis database, forget the settings, then drop the database (or say
+    where it is kept, with BENCH_KEEP=1)."""
+    from cocm import db
+    from cocm.config import use_settings
+
+    db.Session.remove()
+    engine.dispose()
+    if redis is not None:
+        redis.flushdb()
+    use_settings(None)
+    if keep():
+        print(f"  kept the database: {make_url(url).render_as_string(hide_password=True)}")
+    else:
+        drop()
+
+
 PUBLIC_BASE_URL = "https://cocm.example.org"
 AUTH_TOKEN = "bench-auth-token"
 

@@ -41,10 +41,10 @@ from bench.common import (
     ROOT,
     Figure,
     database_url,
-    keep,
     peak_rss_mb,
     product_environment,
     redis_url,
+    release,
     run_main,
     show,
     wait_with_peaks,
@@ -332,14 +332,7 @@ def run(argv: list[str]) -> list[Figure]:
             )
         )
     finally:
-        db.Session.remove()
-        engine.dispose()
-        redis.flushdb()
-        use_settings(None)
-        if keep():
-            print(f"  kept the database: {make_url(url).render_as_string(hide_password=True)}")
-        else:
-            drop()
+        release(engine, url, drop, redis)
     return figures
 
 

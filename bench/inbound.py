@@ -40,10 +40,10 @@ from bench.common import (
     Figure,
     children,
     database_url,
-    keep,
     peak_rss_mb,
     product_environment,
     redis_url,
+    release,
     run_main,
     show,
     window_zone,
@@ -286,14 +286,7 @@ def run(argv: list[str]) -> list[Figure]:
         for process in servers:
             if process.poll() is None:
                 stop(process)
-        db.Session.remove()
-        engine.dispose()
-        redis.flushdb()
-        use_settings(None)
-        if keep():
-            print(f"  kept the database: {make_url(url).render_as_string(hide_password=True)}")
-        else:
-            drop()
+        release(engine, url, drop, redis)
     return figures
 
 

@@ -38,8 +38,8 @@ from bench.common import (
     Figure,
     StatementCounter,
     database_url,
-    keep,
     product_environment,
+    release,
     run_main,
     show,
     timed,
@@ -290,13 +290,7 @@ def run(argv: list[str]) -> list[Figure]:
                 )
             )
     finally:
-        db.Session.remove()
-        engine.dispose()
-        use_settings(None)
-        if keep():
-            print(f"  kept the database: {make_url(url).render_as_string(hide_password=True)}")
-        else:
-            drop()
+        release(engine, url, drop)
     return figures
 
 
